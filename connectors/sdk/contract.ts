@@ -1,0 +1,166 @@
+import type { Config, Effect } from "effect";
+import type { Hono } from "hono";
+import type { ConnectorError } from "./errors.ts";
+
+/** Languages of every page a citizen sees: Vietnamese first, English second. */
+export type Locale = "vi" | "en";
+
+/** A text shown to citizens, in both languages. */
+export interface LocalizedText {
+  readonly vi: string;
+  readonly en: string;
+}
+
+/** What a connector can do; the platform offers only what is declared here. */
+export interface Capabilities {
+  readonly redirect: boolean;
+  readonly qr: boolean;
+  readonly billLookup: boolean;
+  readonly query: boolean;
+  readonly refund: boolean;
+  readonly refundStatus: boolean;
+  readonly reconciliationFile: boolean;
+}
+
+/** How the checkout page presents the intermediary. */
+export interface Display {
+  readonly name: LocalizedText;
+  readonly description: LocalizedText;
+  /** A self-contained SVG document (no external references: the page's CSP forbids them). */
+  readonly logoSvg: string;
+  readonly methods: ReadonlyArray<LocalizedText>;
+}
+
+/** One attempt to pay a payment at one intermediary, as the connector needs to see it. */
+export interface Attempt {
+  readonly paymentId: string;
+  readonly attemptId: string;
+  /** Our reference at the intermediary (vnp_TxnRef, orderId, ...): fresh for every attempt, never reused. */
+  readonly reference: string;
+  /** Integer VND. Connectors convert (×100 and the like) only at their own edge. */
+  readonly amount: number;
+  /** ASCII-only order text carrying the dossier code, safe for every protocol's signature. */
+  readonly orderInfo: string;
+  readonly dossierCode: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly clientIp: string;
+  readonly locale: Locale;
+  /** PAYGOV_PUBLIC_URL + /callbacks/<id>/ipn */
+  readonly ipnUrl: string;
+  /** PAYGOV_PUBLIC_URL + /callbacks/<id>/return */
+  readonly returnUrl: string;
+}
+
+/** Where the citizen goes (or what they carry) once an attempt is open. */
+export type Initiation =
+  | { readonly kind: "redirect"; readonly url: string; readonly providerTxnId?: string }
+  | { readonly kind: "qr"; readonly payload: string; readonly url?: string }
+  | { readonly kind: "payment_code"; readonly code: string };
+
+/** An HTTP request that came from the intermediary, directly or through the citizen's browser. */
+export interface InboundRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body exactly as received: signatures are computed over bytes, not over parsed values. */
+  readonly body: string;
+}
+
+/** The outcome an intermediary reports; `unknown` means "ask again later", never a guess. */
+export type Outcome = "succeeded" | "failed" | "pending" | "unknown";
+
+/** A callback whose signature has been checked. Amounts are integer VND. */
+export interface VerifiedCallback {
+  readonly reference: string;
+  readonly providerTxnId: string | null;
+  readonly amount: number;
+  readonly outcome: Exclude<Outcome, "unknown">;
+  readonly providerCode: string;
+  readonly paidAt: Date | null;
+  /** True when the citizen cancelled at the intermediary. */
+  readonly cancelledByPayer: boolean;
+}
+
+/** Why a callback was not accepted as coming from the intermediary. */
+export interface CallbackRejection {
+  readonly reason: "signature_invalid" | "malformed";
+  readonly message: string;
+}
+
+export type Verification =
+  | { readonly ok: true; readonly callback: VerifiedCallback }
+  | { readonly ok: false; readonly rejection: CallbackRejection };
+
+/** What PayGov concluded about a callback; each protocol words its answer differently. */
+export type Acknowledgement =
+  | "accepted"
+  | "duplicate"
+  | "signature_invalid"
+  | "malformed"
+  | "unknown_reference"
+  | "amount_mismatch"
+  | "error";
+
+/** A response to send back to the intermediary. */
+export interface OutboundResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The intermediary's answer to "what happened to this attempt?". */
+export interface QueryResult {
+  readonly outcome: Outcome;
+  readonly providerTxnId: string | null;
+  readonly amount: number | null;
+  readonly providerCode: string;
+  readonly paidAt: Date | null;
+}
+
+/** I/O the platform lends a connector: the only way it reaches the network or the clock. */
+export interface ConnectorRuntime {
+  readonly fetch: typeof globalThis.fetch;
+  readonly now: () => Date;
+  /** Server IP reported to intermediaries that ask for one (vnp_IpAddr on server calls). */
+  readonly serverIp: string;
+}
+
+/** The operations a live connector offers. Optional ones follow the capability flags. */
+export interface Connector {
+  initiate(attempt: Attempt): Effect.Effect<Initiation, ConnectorError>;
+  /** Pure: signature, shape and mapping; no I/O, no database. */
+  verifyCallback(request: InboundRequest, channel: "ipn" | "return"): Verification;
+  acknowledge(ack: Acknowledgement): OutboundResponse;
+  query?(attempt: Attempt): Effect.Effect<QueryResult, ConnectorError>;
+}
+
+/** Options every simulator receives from the sandbox server. */
+export interface SimulatorOptions<C> {
+  /** The merchant credentials the simulator shares with the connector. */
+  readonly merchant: C;
+  /** Where the simulator sends server-to-server notifications (PayGov's IPN URL). */
+  readonly ipnUrl: string;
+  /** Path the simulator is mounted under, e.g. "/vnpay". */
+  readonly basePath: string;
+  readonly fetch: typeof globalThis.fetch;
+  readonly now: () => Date;
+}
+
+/** A connector plugin: one folder, one registration line. */
+export interface ConnectorDefinition<C = unknown> {
+  readonly id: string;
+  readonly display: Display;
+  readonly capabilities: Capabilities;
+  /** Read from the environment with the connector's own prefix (VNPAY_...). */
+  readonly config: Config.Config<C>;
+  /** Names of the variables holding secrets, reported when one is missing. */
+  readonly make: (config: C, runtime: ConnectorRuntime) => Connector;
+  /** Origins the citizen's browser is sent to (for the checkout page's CSP form-action). */
+  readonly browserOrigins: (config: C) => ReadonlyArray<string>;
+  readonly simulator?: (options: SimulatorOptions<C>) => Hono;
+}
+
+/** Declares a connector; the identity function keeps the config type attached. */
+export const defineConnector = <C>(definition: ConnectorDefinition<C>): ConnectorDefinition<C> => definition;
