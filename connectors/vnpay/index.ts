@@ -1,0 +1,223 @@
+/**
+ * The VNPay connector (API 2.1.0): redirect to vpcpay.html, IPN/return verification, querydr, and the
+ * daily reconciliation file. Transport only; every rule of the protocol lives in protocol.ts.
+ */
+import { randomUUID } from "node:crypto";
+import { Effect } from "effect";
+import {
+  type Attempt,
+  type Connector,
+  type ConnectorRuntime,
+  defineConnector,
+  type QueryResult,
+} from "../sdk/contract.ts";
+import { type ConnectorError, InvalidRequest, OutcomeUnknown, Unavailable } from "../sdk/errors.ts";
+import { merchantOf, type VnpayConfig, vnpayConfig } from "./config.ts";
+import { buildQueryRequest, toQueryDecision } from "./merchant-api.ts";
+import { buildPaymentUrl, ipnResponse, verifyCallbackQuery } from "./protocol.ts";
+import { vnpaySimulator } from "./simulator.tsx";
+
+export type { VnpayConfig } from "./config.ts";
+
+/** Long enough for VNPay's slowest honest answer; after it the request may have been acted on. */
+const API_TIMEOUT_MS = 10_000;
+
+/** Failures of the connection itself: nothing reached VNPay, so trying again is safe. */
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+const errorCode = (error: unknown): unknown =>
+  error instanceof Error && error.cause instanceof Error
+    ? (error.cause as { code?: unknown }).code
+    : undefined;
+
+/**
+ * A timeout, a reset or anything unrecognised may have happened after VNPay read the request, so it
+ * is OutcomeUnknown (re-query before any retry); only a failure to connect is Unavailable.
+ */
+const classifyFetchError = (error: unknown): ConnectorError => {
+  if (error instanceof Error && error.name === "TimeoutError")
+    return new OutcomeUnknown({ message: `VNPay did not answer within ${API_TIMEOUT_MS / 1000} s` });
+  const code = errorCode(error);
+  if (typeof code === "string" && NOT_SENT.has(code))
+    return new Unavailable({ message: `VNPay could not be reached (${code})` });
+  return new OutcomeUnknown({ message: "the connection to VNPay failed after the request was sent" });
+};
+
+/** POSTs JSON to the merchant API and returns the parsed answer. */
+const postJson = (
+  runtime: ConnectorRuntime,
+  url: URL,
+  body: unknown,
+): Effect.Effect<unknown, ConnectorError> =>
+  Effect.gen(function* () {
+    const signal = AbortSignal.timeout(API_TIMEOUT_MS);
+    const response = yield* Effect.tryPromise({
+      try: (interrupt) =>
+        runtime.fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.any([interrupt, signal]),
+        }),
+      catch: classifyFetchError,
+    });
+    if (response.status >= 500)
+      return yield* new Unavailable({ message: `VNPay answered HTTP ${response.status}` });
+    if (!response.ok) return yield* new InvalidRequest({ message: `VNPay answered HTTP ${response.status}` });
+    const text = yield* Effect.tryPromise({
+      try: () => response.text(),
+      catch: () => new OutcomeUnknown({ message: "VNPay's answer was cut off" }),
+    });
+    return yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: () => new OutcomeUnknown({ message: "VNPay's answer is not JSON" }),
+    });
+  });
+
+/** GETs a text document with a timeout (the reconciliation file). */
+const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, ConnectorError> =>
+  Effect.gen(function* () {
+    const response = yield* Effect.tryPromise({
+      try: (interrupt) =>
+        runtime.fetch(url, { signal: AbortSignal.any([interrupt, AbortSignal.timeout(API_TIMEOUT_MS)]) }),
+      // Reading a file changes nothing at VNPay: every failure is safe to retry.
+      catch: (error) => new Unavailable({ message: classifyFetchError(error).message }),
+    });
+    if (response.status >= 500)
+      return yield* new Unavailable({ message: `the reconciliation file: HTTP ${response.status}` });
+    if (!response.ok)
+      return yield* new InvalidRequest({ message: `the reconciliation file: HTTP ${response.status}` });
+    return yield* Effect.tryPromise({
+      try: () => response.text(),
+      catch: () => new Unavailable({ message: "the reconciliation file was cut off" }),
+    });
+  });
+
+/** The VNPay connector; reconciliationFile goes beyond the current contract (see the report). */
+export interface VnpayConnector extends Connector {
+  query(attempt: Attempt): Effect.Effect<QueryResult, ConnectorError>;
+  /** The raw canonical file for a Vietnam business date (yyyy-MM-dd), as VNPAY_RECON_URL serves it. */
+  reconciliationFile(businessDate: string): Effect.Effect<string, ConnectorError>;
+}
+
+export const makeVnpay = (config: VnpayConfig, runtime: ConnectorRuntime): VnpayConnector => {
+  const merchant = merchantOf(config);
+  return {
+    initiate: (attempt) => {
+      const url = buildPaymentUrl(
+        config.paymentUrl.href,
+        {
+          tmnCode: merchant.tmnCode,
+          reference: attempt.reference,
+          amount: attempt.amount,
+          orderInfo: attempt.orderInfo,
+          createdAt: attempt.createdAt,
+          expiresAt: attempt.expiresAt,
+          locale: attempt.locale,
+          returnUrl: attempt.returnUrl,
+          ipAddr: attempt.clientIp,
+        },
+        merchant.secret,
+      );
+      return url.ok
+        ? Effect.succeed({ kind: "redirect", url: url.value })
+        : Effect.fail(new InvalidRequest({ message: url.message }));
+    },
+
+    verifyCallback: (request) => verifyCallbackQuery(request.query, merchant),
+
+    acknowledge: ipnResponse,
+
+    query: (attempt) =>
+      Effect.gen(function* () {
+        const request = buildQueryRequest(
+          {
+            // Unique per request (§1.6: 94 otherwise), 32 hex characters, the documented maximum.
+            requestId: randomUUID().replaceAll("-", ""),
+            reference: attempt.reference,
+            // The pay request's vnp_CreateDate, formatted from the same instant.
+            transactionDate: attempt.createdAt,
+            createdAt: runtime.now(),
+            ipAddr: runtime.serverIp,
+            orderInfo: `Truy van giao dich ${attempt.reference}`,
+          },
+          merchant,
+        );
+        const answer = yield* postJson(runtime, config.apiUrl, request);
+        const decision = toQueryDecision(answer, {
+          merchant,
+          reference: attempt.reference,
+          expiresAt: attempt.expiresAt,
+          now: runtime.now(),
+        });
+        switch (decision.kind) {
+          case "result":
+            return decision.result;
+          case "refused":
+            return yield* new InvalidRequest({
+              message: decision.message,
+              providerCode: decision.providerCode,
+            });
+          case "unverifiable":
+            // No usable answer came back: exactly OutcomeUnknown's meaning, and loud enough for ops to
+            // see a wrong secret or a tampering proxy, where a quiet "unknown" result would hide it.
+            return yield* new OutcomeUnknown({ message: decision.message });
+        }
+      }),
+
+    reconciliationFile: (businessDate) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
+        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
+      const url = new URL(config.reconUrl);
+      url.searchParams.set("date", businessDate.replaceAll("-", ""));
+      return getText(runtime, url);
+    },
+  };
+};
+
+const LOGO_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" role="img" aria-label="VNPAY">' +
+  '<rect x="1" y="1" width="118" height="38" rx="8" fill="#fff" stroke="#005baa" stroke-width="2"/>' +
+  '<path d="M10 12l8 16 8-16" fill="none" stroke="#ed1c24" stroke-width="4" stroke-linecap="round" stroke-linejoin="round"/>' +
+  '<text x="34" y="27" font-family="Arial, Helvetica, sans-serif" font-size="16" font-weight="700" fill="#005baa">VNPAY</text>' +
+  "</svg>";
+
+/** VNPay: domestic ATM cards, international cards and VNPAY-QR through one redirect. */
+export const vnpay = defineConnector<VnpayConfig>({
+  id: "vnpay",
+  display: {
+    name: { vi: "VNPAY", en: "VNPAY" },
+    description: {
+      vi: "Thẻ ATM nội địa, thẻ quốc tế, VNPAY-QR",
+      en: "Domestic ATM cards, international cards, VNPAY-QR",
+    },
+    logoSvg: LOGO_SVG,
+    methods: [
+      { vi: "Thẻ ATM / tài khoản ngân hàng nội địa", en: "Domestic ATM card or bank account" },
+      { vi: "Thẻ quốc tế (Visa, Mastercard, JCB)", en: "International card (Visa, Mastercard, JCB)" },
+      { vi: "Quét mã VNPAY-QR", en: "VNPAY-QR code" },
+    ],
+  },
+  capabilities: {
+    redirect: true,
+    qr: false,
+    billLookup: false,
+    query: true,
+    // The pure refund builders exist (protocol.ts) but the contract has no refund method yet.
+    refund: false,
+    // VNPay reports refund progress through querydr, not a separate call.
+    refundStatus: false,
+    reconciliationFile: true,
+  },
+  config: vnpayConfig,
+  make: makeVnpay,
+  browserOrigins: (config) => [config.paymentUrl.origin],
+  simulator: vnpaySimulator,
+});
