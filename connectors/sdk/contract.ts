@@ -155,12 +155,18 @@ export interface ConnectorDefinition<C = unknown> {
   readonly capabilities: Capabilities;
   /** Read from the environment with the connector's own prefix (VNPAY_...). */
   readonly config: Config.Config<C>;
-  /** Names of the variables holding secrets, reported when one is missing. */
   readonly make: (config: C, runtime: ConnectorRuntime) => Connector;
   /** Origins the citizen's browser is sent to (for the checkout page's CSP form-action). */
   readonly browserOrigins: (config: C) => ReadonlyArray<string>;
   readonly simulator?: (options: SimulatorOptions<C>) => Hono;
 }
+
+/**
+ * A connector of any configuration type, as the registry holds them. Each definition is invariant in
+ * its config type (it both reads and consumes it), so a heterogeneous list needs `any` here.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above; every use site goes through the definition's own types
+export type AnyConnectorDefinition = ConnectorDefinition<any>;
 
 /** Declares a connector; the identity function keeps the config type attached. */
 export const defineConnector = <C>(definition: ConnectorDefinition<C>): ConnectorDefinition<C> => definition;

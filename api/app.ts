@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { callbackRoutes } from "./callbacks/routes.ts";
+import { checkoutRoutes } from "./checkout/routes.tsx";
+import type { ApiDeps } from "./deps.ts";
+import { ApiError } from "./errors.ts";
+import { agencyAuth } from "./middleware/auth.ts";
+import { idempotency } from "./middleware/idempotency.ts";
+import { openApiDocument } from "./portal/openapi.ts";
+import { paymentRoutes } from "./portal/payments.ts";
+
+/** The whole HTTP edge: portal API, citizen pages, intermediaries' callbacks. */
+export const createApp = (deps: ApiDeps) => {
+  const app = new Hono();
+
+  // One table turns every failure into the API's error shape; unexpected ones are logged without bodies.
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof HTTPException) return err.getResponse();
+    console.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack : err}`);
+    return c.json({ code: "internal_error", description: "PayGov could not process the request" }, 500);
+  });
+  app.notFound((c) => c.json({ code: "not_found", description: `No route ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get("/healthz", async (c) => {
+    await deps.sql`select 1`;
+    return c.json({ status: "ok" });
+  });
+  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(deps.config.publicUrl)));
+
+  const portal = new Hono();
+  portal.use("*", agencyAuth(deps.sql), idempotency(deps.sql));
+  portal.route("/", paymentRoutes(deps));
+  app.route("/v1", portal);
+
+  app.route("/callbacks", callbackRoutes(deps));
+  app.route("/", checkoutRoutes(deps));
+  return app;
+};

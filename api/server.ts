@@ -1,0 +1,38 @@
+import { Client, Connection } from "@temporalio/client";
+import type { AppConfig } from "../config/app-config.ts";
+import type { ConnectorSet } from "../connectors/sdk/load.ts";
+import { connect } from "../db/client.ts";
+import { type HttpServerHandle, serveHttp } from "../workers/http.ts";
+import { linkContext } from "../workers/platform.ts";
+import { createApp } from "./app.ts";
+import { paymentTiming } from "./deps.ts";
+
+export interface ApiHandle extends HttpServerHandle {
+  readonly temporal: Client;
+}
+
+/** Starts the HTTP API on 127.0.0.1:PORT (0 picks a free port, for tests). */
+export const startApi = async (config: AppConfig, connectors: ConnectorSet, port = config.port): Promise<ApiHandle> => {
+  const sql = connect(config.databaseUrl);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({
+    config,
+    sql,
+    temporal,
+    connectors,
+    links: linkContext(config),
+    timing: paymentTiming(config),
+    now: () => new Date(),
+  });
+  const server = await serveHttp(app.fetch, port);
+  return {
+    ...server,
+    temporal,
+    async close() {
+      await server.close();
+      await connection.close();
+      await sql.end({ timeout: 5 });
+    },
+  };
+};

@@ -1,0 +1,50 @@
+import { checkoutToken } from "./checkout-token.ts";
+import { type PaymentRecord, paymentState } from "./payment-record.ts";
+
+/** What rendering links needs: where PayGov is, and the key that signs checkout links. */
+export interface LinkContext {
+  readonly publicUrl: string;
+  readonly secretKey: string;
+}
+
+const link = (href: string, method: "GET" | "POST") => ({ href, method });
+
+/** The checkout page of a payment: a bearer secret, given only to the portal that created it. */
+export const nextUrl = (ctx: LinkContext, paymentId: string): string =>
+  `${ctx.publicUrl}/pay/${checkoutToken(ctx.secretKey, paymentId)}`;
+
+/** refund_summary as GOV.UK Pay defines it: pending until paid, then available/full; unavailable if never paid. */
+export const refundSummary = (p: Pick<PaymentRecord, "status" | "finished" | "amount">) => {
+  if (p.status === "success") return { status: "available", amount_available: p.amount, amount_submitted: 0 };
+  return { status: p.finished ? "unavailable" : "pending", amount_available: 0, amount_submitted: 0 };
+};
+
+/** The payment resource of the portal API: the same shape in responses and webhooks. */
+export const renderPayment = (p: PaymentRecord, ctx: LinkContext) => {
+  const self = `${ctx.publicUrl}/v1/payments/${p.id}`;
+  return {
+    payment_id: p.id,
+    amount: p.amount,
+    reference: p.reference,
+    description: p.description,
+    ...(p.procedureCode ? { procedure_code: p.procedureCode } : {}),
+    language: p.language,
+    return_url: p.returnUrl,
+    payer: p.payer,
+    metadata: p.metadata ?? {},
+    lines: p.lines.map((l) => ({ ...l })),
+    state: paymentState(p),
+    ...(p.connector ? { connector: p.connector } : {}),
+    ...(p.providerTxnId ? { provider_id: p.providerTxnId } : {}),
+    refund_summary: refundSummary(p),
+    created_date: p.createdAt.toISOString(),
+    expires_date: p.expiresAt.toISOString(),
+    ...(p.succeededAt ? { paid_date: p.succeededAt.toISOString() } : {}),
+    _links: {
+      self: link(self, "GET"),
+      events: link(`${self}/events`, "GET"),
+      ...(p.finished ? {} : { next_url: link(nextUrl(ctx, p.id), "GET") }),
+    },
+  };
+};
+export type PaymentResource = ReturnType<typeof renderPayment>;

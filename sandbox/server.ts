@@ -1,0 +1,49 @@
+import { Hono } from "hono";
+import type { ConnectorSet } from "../connectors/sdk/load.ts";
+import { type HttpServerHandle, serveHttp } from "../workers/http.ts";
+import { demoPortal } from "./demo-portal.tsx";
+
+export interface SandboxOptions {
+  readonly port: number;
+  /** PAYGOV_PUBLIC_URL: where simulators send their server-to-server notifications. */
+  readonly paygovUrl: string;
+  readonly webhookSecret: () => string | null;
+  readonly fetch?: typeof globalThis.fetch;
+  readonly now?: () => Date;
+}
+
+/**
+ * The sandbox intermediaries: every configured connector's simulator under /<id>, each speaking its
+ * intermediary's real protocol, plus a demo portal under /demo-portal. Runs beside PayGov in `make dev`.
+ */
+export const sandboxApp = (connectors: ConnectorSet, options: Omit<SandboxOptions, "port">) => {
+  const app = new Hono();
+  const now = options.now ?? (() => new Date());
+  for (const live of connectors.live.values()) {
+    const simulator = live.definition.simulator;
+    if (!simulator) continue;
+    const basePath = `/${live.definition.id}`;
+    app.route(
+      basePath,
+      simulator({
+        merchant: live.config as never,
+        ipnUrl: `${options.paygovUrl}/callbacks/${live.definition.id}/ipn`,
+        basePath,
+        fetch: options.fetch ?? globalThis.fetch,
+        now,
+      }),
+    );
+  }
+  app.route("/demo-portal", demoPortal({ webhookSecret: options.webhookSecret, now }));
+  app.get("/", (c) =>
+    c.json({
+      simulators: [...connectors.live.values()].filter((l) => l.definition.simulator).map((l) => l.definition.id),
+      demo_portal: "/demo-portal/",
+    }),
+  );
+  return app;
+};
+
+/** Serves the sandbox on 127.0.0.1. */
+export const startSandbox = (connectors: ConnectorSet, options: SandboxOptions): Promise<HttpServerHandle> =>
+  serveHttp(sandboxApp(connectors, options).fetch, options.port);

@@ -1,0 +1,32 @@
+import { Redacted } from "effect";
+import type { AppConfig } from "../config/app-config.ts";
+import { CONNECTORS } from "../connectors/index.ts";
+import type { ConnectorRuntime } from "../connectors/sdk/contract.ts";
+import { type ConnectorSet, loadConnectors } from "../connectors/sdk/load.ts";
+import type { LinkContext } from "../domain/payment-resource.ts";
+
+/** The I/O lent to connectors in a running process. */
+export const processConnectorRuntime = (): ConnectorRuntime => ({
+  fetch: globalThis.fetch,
+  now: () => new Date(),
+  serverIp: "127.0.0.1",
+});
+
+/** Loads the registered connectors and says on stderr which ones are off and why. */
+export const loadConnectorSet = (
+  env: Record<string, string | undefined>,
+  runtime: ConnectorRuntime = processConnectorRuntime(),
+  log: (line: string) => void = (line) => console.error(line),
+): ConnectorSet => {
+  const set = loadConnectors(CONNECTORS, env, runtime);
+  for (const { id, reason } of set.disabled) {
+    log(`PayGov: connector "${id}" is disabled until its configuration is complete:\n${reason}`);
+  }
+  return set;
+};
+
+/** How links are rendered in this deployment. */
+export const linkContext = (config: AppConfig): LinkContext => ({
+  publicUrl: config.publicUrl,
+  secretKey: Redacted.value(config.secretKey),
+});

@@ -1,0 +1,62 @@
+import { fileURLToPath } from "node:url";
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
+import { Layer, ManagedRuntime } from "effect";
+import { createActivities } from "../activities/index.ts";
+import { Connectors, Ledger } from "../activities/services.ts";
+import type { AppConfig } from "../config/app-config.ts";
+import type { ConnectorSet } from "../connectors/sdk/load.ts";
+import { connect } from "../db/client.ts";
+import { pgBossOutbox, startBoss } from "../webhooks/queue.ts";
+import { linkContext } from "./platform.ts";
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflows once per process (a prebuilt bundle is used when PAYGOV_WORKFLOW_BUNDLE is set). */
+const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> => {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL("../workflows/index.ts", import.meta.url)),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  return bundle;
+};
+
+export interface TemporalWorkerHandle {
+  readonly worker: Worker;
+  /** Stops polling, lets running tasks finish, closes the database and the connection. */
+  stop(): Promise<void>;
+}
+
+/** Starts the Temporal worker that runs payment workflows and their activities. */
+export const startTemporalWorker = async (config: AppConfig, connectors: ConnectorSet): Promise<TemporalWorkerHandle> => {
+  const sql = connect(config.databaseUrl);
+  const boss = await startBoss(config.databaseUrl, "sender");
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      Layer.succeed(Ledger, { sql, outbox: pgBossOutbox(boss), links: linkContext(config), now: () => new Date() }),
+      Layer.succeed(Connectors, connectors),
+    ),
+  );
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: process.env.PAYGOV_WORKFLOW_BUNDLE
+      ? { codePath: process.env.PAYGOV_WORKFLOW_BUNDLE }
+      : await workflowBundle(),
+    activities: createActivities(runtime),
+    shutdownGraceTime: "10 seconds",
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === "RUNNING") worker.shutdown();
+      await running.catch((err) => console.error(`Temporal worker stopped with an error: ${err}`));
+      await runtime.dispose();
+      await boss.stop({ graceful: true, timeout: 5000 });
+      await sql.end({ timeout: 5 });
+      await connection.close();
+    },
+  };
+};

@@ -1,0 +1,99 @@
+import { defineQuery, defineSignal, defineUpdate } from "@temporalio/workflow";
+import type { Initiation } from "../connectors/sdk/contract.ts";
+import type { FeeLine } from "../domain/create-payment.ts";
+
+/** Payment statuses, as portals read them in `state.status`. */
+export type PaymentStatus = "created" | "started" | "success" | "failed" | "expired" | "cancelled" | "error";
+
+/** Everything the ledger records when a payment is created (the workflow's only copy of the request). */
+export interface PaymentCreation {
+  readonly paymentId: string;
+  readonly agencyId: string;
+  readonly amount: number;
+  readonly reference: string;
+  readonly description: string;
+  readonly procedureCode: string | null;
+  readonly returnUrl: string;
+  readonly language: "vi" | "en";
+  readonly payer: { name: string; id_number?: string; email?: string; phone?: string };
+  readonly metadata: Record<string, string | number | boolean> | null;
+  readonly lines: ReadonlyArray<FeeLine>;
+  readonly preselectedConnector: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+/** Timings of the wait for callbacks; short in tests, minutes in production. */
+export interface PaymentTiming {
+  /** Wait this long for a callback before asking the intermediary. */
+  readonly attemptQueryAfterMs: number;
+  /** Between two queries that got no final answer. */
+  readonly requeryEveryMs: number;
+  /** Queries made at expiry before an attempt is left as unknown for reconciliation. */
+  readonly queriesAtExpiry: number;
+}
+
+export interface PaymentWorkflowInput {
+  readonly creation: PaymentCreation;
+  readonly agencyCode: string;
+  readonly timing: PaymentTiming;
+}
+
+/** An attempt as the workflow tracks it. */
+export interface AttemptView {
+  readonly attemptId: string;
+  readonly seq: number;
+  readonly connector: string;
+  readonly reference: string;
+  readonly status: "open" | "succeeded" | "failed" | "expired" | "unknown" | "error";
+  readonly initiation: Initiation | null;
+  readonly expiresAt: string;
+}
+
+/** What the status query returns. */
+export interface PaymentView {
+  readonly paymentId: string;
+  readonly status: PaymentStatus;
+  readonly finished: boolean;
+  readonly recorded: boolean;
+  readonly attempts: ReadonlyArray<AttemptView>;
+}
+
+export interface ChooseConnector {
+  readonly connector: string;
+  readonly clientIp: string;
+  readonly locale: "vi" | "en";
+}
+
+export type ChooseConnectorResult =
+  | { readonly ok: true; readonly attemptId: string; readonly initiation: Initiation }
+  | {
+      readonly ok: false;
+      readonly reason: "finished" | "initiate_failed";
+      readonly message: string;
+    };
+
+/** A verified callback, reported by the HTTP edge once the connector has checked its signature. */
+export interface CallbackReport {
+  readonly connector: string;
+  readonly reference: string;
+  readonly providerTxnId: string | null;
+  readonly amount: number;
+  readonly outcome: "succeeded" | "failed" | "pending";
+  readonly providerCode: string;
+  readonly paidAt: string | null;
+  readonly cancelledByPayer: boolean;
+  readonly channel: "ipn" | "return";
+}
+
+/** Resolves once the payment's creation is in the ledger; returns its view. */
+export const paymentRecordedUpdate = defineUpdate<PaymentView>("paymentRecorded");
+/** The citizen chose an intermediary: open (or reopen) an attempt there. */
+export const chooseConnectorUpdate = defineUpdate<ChooseConnectorResult, [ChooseConnector]>("chooseConnector");
+/** An intermediary reported an outcome (durable as soon as the server accepts it). */
+export const callbackSignal = defineSignal<[CallbackReport]>("callback");
+/** The payment's status as the workflow knows it this instant. */
+export const statusQuery = defineQuery<PaymentView>("status");
+
+/** Workflow ids are `payment-<payment id>`. */
+export const paymentWorkflowId = (paymentId: string): string => `payment-${paymentId}`;
