@@ -1,0 +1,143 @@
+import { randomBytes } from "node:crypto";
+import { Client, Connection } from "@temporalio/client";
+import { inject } from "vitest";
+import { type ApiHandle, startApi } from "../../api/server.ts";
+import { type AppConfig, loadAppConfigOrExit } from "../../config/app-config.ts";
+import type { ConnectorSet } from "../../connectors/sdk/load.ts";
+import { connect, type Db } from "../../db/client.ts";
+import { migrate } from "../../db/migrate.ts";
+import { startSandbox } from "../../sandbox/server.ts";
+import { createDatabase, databaseUrl } from "../../scripts/lib/postgres.ts";
+import { freePort } from "../../scripts/lib/ports.ts";
+import type { HttpServerHandle } from "../../workers/http.ts";
+import { type JobWorkerHandle, startJobWorker } from "../../workers/job-worker.ts";
+import { loadConnectorSet } from "../../workers/platform.ts";
+import { registerSandboxAgency } from "../../workers/sandbox-agency.ts";
+import { startTemporalWorker, type TemporalWorkerHandle } from "../../workers/temporal-worker.ts";
+
+export interface StackOptions {
+  /** Extra or overriding environment variables (connector credentials, timings). */
+  readonly env?: Record<string, string | undefined>;
+  readonly webhookUrl?: string;
+}
+
+/** A whole PayGov against the suite's real Temporal and PostgreSQL: its own database and task queue. */
+export interface Stack {
+  readonly apiUrl: string;
+  readonly sandboxUrl: string;
+  readonly apiKey: string;
+  readonly webhookSecret: string;
+  readonly config: AppConfig;
+  readonly env: Record<string, string | undefined>;
+  readonly sql: Db;
+  readonly temporal: Client;
+  readonly connectors: ConnectorSet;
+  /** Calls the portal API with the sandbox agency's key. */
+  api(path: string, init?: RequestInit & { json?: unknown; idempotencyKey?: string }): Promise<Response>;
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Short timings so that waiting for callbacks, queries and expiry takes seconds, not minutes. */
+export const FAST_TIMINGS = {
+  PAYGOV_MIN_EXPIRES_IN: "5",
+  PAYGOV_ATTEMPT_QUERY_AFTER: "3",
+  PAYGOV_REQUERY_EVERY: "1",
+  PAYGOV_WEBHOOK_RETRY_SCHEDULE: "1s,1s,1s,1s,1s",
+};
+
+export const startStack = async (options: StackOptions = {}): Promise<Stack> => {
+  const name = `paygov_${randomBytes(6).toString("hex")}`;
+  await createDatabase(inject("postgresAdminUrl"), name);
+  const [port, sandboxPort] = [await freePort(), await freePort()];
+  const apiKey = `pgv_test_${randomBytes(16).toString("hex")}`;
+  const webhookSecret = randomBytes(24).toString("base64url");
+  const env: Record<string, string | undefined> = {
+    DATABASE_URL: databaseUrl(inject("postgresAdminUrl"), name),
+    TEMPORAL_ADDRESS: inject("temporalAddress"),
+    TEMPORAL_NAMESPACE: inject("temporalNamespace"),
+    PAYGOV_TASK_QUEUE: `paygov-${name}`,
+    PORT: String(port),
+    PAYGOV_SANDBOX_PORT: String(sandboxPort),
+    PAYGOV_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PAYGOV_SECRET_KEY: randomBytes(32).toString("base64url"),
+    PAYGOV_SANDBOX_API_KEY: apiKey,
+    PAYGOV_SANDBOX_WEBHOOK_URL: options.webhookUrl,
+    PAYGOV_SANDBOX_WEBHOOK_SECRET: webhookSecret,
+    VNPAY_TMN_CODE: "PAYGOVT1",
+    VNPAY_HASH_SECRET: randomBytes(24).toString("hex"),
+    ...FAST_TIMINGS,
+    ...options.env,
+  };
+  const config = loadAppConfigOrExit(env);
+  const sql = connect(config.databaseUrl, { max: 4 });
+  await migrate(sql);
+  await registerSandboxAgency(sql, config);
+  const connectors = loadConnectorSet(env, undefined, () => {});
+
+  const sandbox: HttpServerHandle = await startSandbox(connectors, {
+    port: sandboxPort,
+    paygovUrl: config.publicUrl,
+    webhookSecret: () => webhookSecret,
+  });
+  let worker: TemporalWorkerHandle | null = await startTemporalWorker(config, connectors);
+  const jobs: JobWorkerHandle = await startJobWorker(config);
+  const api: ApiHandle = await startApi(config, connectors);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+
+  return {
+    apiUrl: api.url,
+    sandboxUrl: sandbox.url,
+    apiKey,
+    webhookSecret,
+    config,
+    env,
+    sql,
+    temporal,
+    connectors,
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${apiKey}`);
+      if (init.json !== undefined) headers.set("content-type", "application/json");
+      if (init.idempotencyKey !== undefined) headers.set("idempotency-key", init.idempotencyKey);
+      return fetch(`${api.url}${path}`, {
+        ...init,
+        headers,
+        ...(init.json !== undefined ? { body: JSON.stringify(init.json), method: init.method ?? "POST" } : {}),
+      });
+    },
+    async stopWorker() {
+      await worker?.stop();
+      worker = null;
+    },
+    async startWorker() {
+      worker ??= await startTemporalWorker(config, connectors);
+    },
+    async stop() {
+      await api.close();
+      await worker?.stop();
+      await jobs.stop();
+      await sandbox.close();
+      await connection.close();
+      await sql.end({ timeout: 5 });
+    },
+  };
+};
+
+/** Polls until `check` returns a value, or fails after `timeoutMs` with the last value seen. */
+export const eventually = async <T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last !== undefined && last !== null && last !== false) return last as T;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+};
