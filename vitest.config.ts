@@ -10,7 +10,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{api,domain,config,workflows,activities,connectors,db,workers,scripts}/**/*.test.{ts,tsx}"],
+          include: [
+            "{api,domain,config,workflows,activities,connectors,db,workers,scripts}/**/*.test.{ts,tsx}",
+          ],
         },
       },
       {

@@ -1,5 +1,5 @@
-import type { ManagedRuntime } from "effect";
 import { Context } from "@temporalio/activity";
+import type { ManagedRuntime } from "effect";
 import * as payments from "./payments.ts";
 import { makeRunner } from "./run.ts";
 import type { ActivityServices } from "./services.ts";

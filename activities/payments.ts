@@ -4,9 +4,9 @@ import type { Db } from "../db/client.ts";
 import { applyEvent, type Tx } from "../db/ledger.ts";
 import { findAttempt, findPayment, insertPayment } from "../db/payments.ts";
 import { newAttemptReference } from "../domain/ids.ts";
+import { asciiOrderInfo } from "../domain/order-info.ts";
 import type { AttemptRecord, PaymentRecord } from "../domain/payment-record.ts";
 import { STATE_CODES } from "../domain/payment-record.ts";
-import { asciiOrderInfo } from "../domain/order-info.ts";
 import type { PaymentCreation } from "../workflows/messages.ts";
 import { AttemptNotFound, ConnectorNotEnabled, PaymentNotFound } from "./errors.ts";
 import { Connectors, Ledger } from "./services.ts";
@@ -21,13 +21,21 @@ const write = (
 ) => Effect.flatMap(Ledger, (ledger) => Effect.promise(() => applyEvent(ledger, event, effect)));
 
 const loadPayment = (id: string) =>
-  Effect.flatMap(db((sql) => findPayment(sql, id)), (p) =>
-    p === null ? Effect.fail(new PaymentNotFound({ message: `payment ${id} is not in the ledger` })) : Effect.succeed(p),
+  Effect.flatMap(
+    db((sql) => findPayment(sql, id)),
+    (p) =>
+      p === null
+        ? Effect.fail(new PaymentNotFound({ message: `payment ${id} is not in the ledger` }))
+        : Effect.succeed(p),
   );
 
 const loadAttempt = (id: string) =>
-  Effect.flatMap(db((sql) => findAttempt(sql, id)), (a) =>
-    a === null ? Effect.fail(new AttemptNotFound({ message: `attempt ${id} is not in the ledger` })) : Effect.succeed(a),
+  Effect.flatMap(
+    db((sql) => findAttempt(sql, id)),
+    (a) =>
+      a === null
+        ? Effect.fail(new AttemptNotFound({ message: `attempt ${id} is not in the ledger` }))
+        : Effect.succeed(a),
   );
 
 const liveConnector = (id: string) =>
@@ -82,10 +90,18 @@ export const openAttempt = (input: OpenAttemptInput) =>
     });
     if (attempt === null) return yield* Effect.die(new Error(`attempt ${id} missing after insert`));
     const initiation = yield* connector.initiate(
-      attemptFor(payment, attempt, ledger.links.publicUrl, { clientIp: input.clientIp, locale: input.locale }),
+      attemptFor(payment, attempt, ledger.links.publicUrl, {
+        clientIp: input.clientIp,
+        locale: input.locale,
+      }),
     );
     yield* write(
-      { id: input.eventId, paymentId: payment.id, type: "payment.started", data: { attempt_id: id, connector: input.connector } },
+      {
+        id: input.eventId,
+        paymentId: payment.id,
+        type: "payment.started",
+        data: { attempt_id: id, connector: input.connector },
+      },
       async (tx) => {
         await tx`update payment_attempts set initiation = ${tx.json(initiation as never)} where id = ${id}`;
         await tx`update payments set status = 'started', connector = ${input.connector}, state_code = null,
@@ -111,12 +127,22 @@ export const queryAttempt = (attemptId: string) =>
     const payment = yield* loadPayment(attempt.paymentId);
     const connector = yield* liveConnector(attempt.connector);
     if (!connector.query) {
-      return { outcome: "unknown", providerTxnId: null, amount: null, providerCode: "", paidAt: null } as AttemptQueryOutcome;
+      return {
+        outcome: "unknown",
+        providerTxnId: null,
+        amount: null,
+        providerCode: "",
+        paidAt: null,
+      } as AttemptQueryOutcome;
     }
     const result = yield* connector.query(
-      attemptFor(payment, attempt, ledger.links.publicUrl, { clientIp: "127.0.0.1", locale: payment.language }),
+      attemptFor(payment, attempt, ledger.links.publicUrl, {
+        clientIp: "127.0.0.1",
+        locale: payment.language,
+      }),
     );
-    const amountDiffers = result.outcome === "succeeded" && result.amount !== null && result.amount !== attempt.amount;
+    const amountDiffers =
+      result.outcome === "succeeded" && result.amount !== null && result.amount !== attempt.amount;
     return {
       outcome: amountDiffers ? "unknown" : result.outcome,
       providerTxnId: result.providerTxnId,
@@ -153,11 +179,14 @@ export const recordAttemptFailed = (c: AttemptConclusion, eventId: string, lates
       return;
     }
     const code = c.cancelledByPayer ? "attempt_cancelled" : "attempt_declined";
-    yield* write({ id: eventId, paymentId: attempt.paymentId, type: "payment.failed", data: conclusionData(c, attempt) }, async (tx) => {
-      await concludeAttempt(tx, c, "failed", ledger.now());
-      await tx`update payments set status = 'failed', state_code = ${code}, state_message = ${STATE_CODES[code]}
+    yield* write(
+      { id: eventId, paymentId: attempt.paymentId, type: "payment.failed", data: conclusionData(c, attempt) },
+      async (tx) => {
+        await concludeAttempt(tx, c, "failed", ledger.now());
+        await tx`update payments set status = 'failed', state_code = ${code}, state_message = ${STATE_CODES[code]}
                where id = ${attempt.paymentId} and not finished`;
-    });
+      },
+    );
   });
 
 export const recordPaymentSucceeded = (c: AttemptConclusion, eventId: string) =>
@@ -166,7 +195,12 @@ export const recordPaymentSucceeded = (c: AttemptConclusion, eventId: string) =>
     const attempt = yield* loadAttempt(c.attemptId);
     const paidAt = c.paidAt ?? ledger.now().toISOString();
     yield* write(
-      { id: eventId, paymentId: attempt.paymentId, type: "payment.succeeded", data: conclusionData(c, attempt) },
+      {
+        id: eventId,
+        paymentId: attempt.paymentId,
+        type: "payment.succeeded",
+        data: conclusionData(c, attempt),
+      },
       async (tx) => {
         await concludeAttempt(tx, c, "succeeded", ledger.now());
         await tx`update payments set status = 'success', finished = true, state_code = null, state_message = null,
@@ -185,7 +219,12 @@ export const recordPaymentExpired = (
   Effect.gen(function* () {
     const ledger = yield* Ledger;
     yield* write(
-      { id: eventId, paymentId, type: "payment.expired", data: { attempts: attempts.map((a) => ({ attempt_id: a.attemptId, status: a.status })) } },
+      {
+        id: eventId,
+        paymentId,
+        type: "payment.expired",
+        data: { attempts: attempts.map((a) => ({ attempt_id: a.attemptId, status: a.status })) },
+      },
       async (tx) => {
         for (const a of attempts) {
           await tx`update payment_attempts set status = ${a.status}, concluded_at = ${ledger.now()}
@@ -198,14 +237,21 @@ export const recordPaymentExpired = (
     );
   });
 
-const recordExtraSuccess = (type: "payment.duplicate_success" | "payment.late_success") => (c: AttemptConclusion, eventId: string) =>
-  Effect.gen(function* () {
-    const ledger = yield* Ledger;
-    const attempt = yield* loadAttempt(c.attemptId);
-    yield* write({ id: eventId, paymentId: attempt.paymentId, type, data: { ...conclusionData(c, attempt), amount: attempt.amount } }, (tx) =>
-      concludeAttempt(tx, c, "succeeded", ledger.now()).then(() => undefined),
-    );
-  });
+const recordExtraSuccess =
+  (type: "payment.duplicate_success" | "payment.late_success") => (c: AttemptConclusion, eventId: string) =>
+    Effect.gen(function* () {
+      const ledger = yield* Ledger;
+      const attempt = yield* loadAttempt(c.attemptId);
+      yield* write(
+        {
+          id: eventId,
+          paymentId: attempt.paymentId,
+          type,
+          data: { ...conclusionData(c, attempt), amount: attempt.amount },
+        },
+        (tx) => concludeAttempt(tx, c, "succeeded", ledger.now()).then(() => undefined),
+      );
+    });
 
 /** A second attempt of an already paid payment was paid too (the citizen paid twice). */
 export const recordDuplicateSuccess = recordExtraSuccess("payment.duplicate_success");

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from "@temporalio/common";
-import { Cause, Effect, Exit, type ManagedRuntime } from "effect";
+import { Cause, type Effect, Exit, type ManagedRuntime } from "effect";
 import type { ActivityServices } from "./services.ts";
 
 /**

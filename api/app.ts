@@ -17,10 +17,14 @@ export const createApp = (deps: ApiDeps) => {
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
     if (err instanceof HTTPException) return err.getResponse();
-    console.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack : err}`);
+    console.error(
+      `Unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack : err}`,
+    );
     return c.json({ code: "internal_error", description: "PayGov could not process the request" }, 500);
   });
-  app.notFound((c) => c.json({ code: "not_found", description: `No route ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) =>
+    c.json({ code: "not_found", description: `No route ${c.req.method} ${c.req.path}` }, 404),
+  );
 
   app.get("/healthz", async (c) => {
     await deps.sql`select 1`;

@@ -33,6 +33,10 @@ export class ApiError extends Error {
   }
 
   toJSON() {
-    return { code: this.code, ...(this.field !== undefined ? { field: this.field } : {}), description: this.message };
+    return {
+      code: this.code,
+      ...(this.field !== undefined ? { field: this.field } : {}),
+      description: this.message,
+    };
   }
 }

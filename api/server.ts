@@ -11,8 +11,16 @@ export interface ApiHandle extends HttpServerHandle {
   readonly temporal: Client;
 }
 
-/** Starts the HTTP API on 127.0.0.1:PORT (0 picks a free port, for tests). */
-export const startApi = async (config: AppConfig, connectors: ConnectorSet, port = config.port): Promise<ApiHandle> => {
+/**
+ * Starts the HTTP API on 127.0.0.1:PORT (0 picks a free port, for tests); `hostname` widens that
+ * where a container must be reached from outside itself (PAYGOV_LISTEN_HOST, workers/run.ts).
+ */
+export const startApi = async (
+  config: AppConfig,
+  connectors: ConnectorSet,
+  port = config.port,
+  hostname?: string,
+): Promise<ApiHandle> => {
   const sql = connect(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
@@ -25,7 +33,7 @@ export const startApi = async (config: AppConfig, connectors: ConnectorSet, port
     timing: paymentTiming(config),
     now: () => new Date(),
   });
-  const server = await serveHttp(app.fetch, port);
+  const server = await serveHttp(app.fetch, port, hostname);
   return {
     ...server,
     temporal,

@@ -1,6 +1,6 @@
 import { Cause, Config, ConfigProvider, Effect, Option, type Redacted, Schema } from "effect";
-import { parseOriginPatterns } from "../domain/origins.ts";
 import type { OriginPattern } from "../domain/origins.ts";
+import { parseOriginPatterns } from "../domain/origins.ts";
 
 /** Everything PayGov reads from its environment; connectors read their own (see connectors/). */
 export interface AppConfig {
@@ -51,8 +51,7 @@ export const parseDurations = (raw: string): number[] | null => {
   return out;
 };
 
-const url = (name: string) =>
-  Config.URL(name).pipe(Config.map((u) => u.toString().replace(/\/$/, "")));
+const url = (name: string) => Config.URL(name).pipe(Config.map((u) => u.toString().replace(/\/$/, "")));
 
 const appConfig = Config.all({
   port: Config.Port("PORT").pipe(Config.withDefault(3000)),
@@ -92,7 +91,10 @@ const appConfig = Config.all({
       ),
     ),
     "PAYGOV_WEBHOOK_RETRY_SCHEDULE",
-  ).pipe(Config.withDefault("1m,5m,1h,1d,2d"), Config.map((raw) => parseDurations(raw) ?? [])),
+  ).pipe(
+    Config.withDefault("1m,5m,1h,1d,2d"),
+    Config.map((raw) => parseDurations(raw) ?? []),
+  ),
   webhookTimeout: seconds("PAYGOV_WEBHOOK_TIMEOUT", 10),
 });
 
@@ -101,10 +103,14 @@ export const EMBEDDED_DATABASE_URL = "postgres://postgres:paygov@127.0.0.1:54329
 
 /** Drops unset variables: an empty or undefined value means "use the default". */
 export const definedOnly = (env: Record<string, string | undefined>): Record<string, string> =>
-  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+  Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
+  );
 
 /** Reads and checks the configuration; a bad value fails with a message naming its variable. */
-export const loadAppConfig = (env: Record<string, string | undefined>): Effect.Effect<AppConfig, Config.ConfigError> =>
+export const loadAppConfig = (
+  env: Record<string, string | undefined>,
+): Effect.Effect<AppConfig, Config.ConfigError> =>
   appConfig.parse(ConfigProvider.fromEnv({ env: definedOnly(env) })).pipe(
     Effect.map(
       (c): AppConfig => ({
@@ -146,7 +152,9 @@ export const describeConfigFailure = (cause: Cause.Cause<Config.ConfigError>): s
       if (!Cause.isFailReason(reason)) return String(Cause.isDieReason(reason) ? reason.defect : reason);
       const message = reason.error.message.replace(/^SchemaError\((.*)\)$/s, "$1");
       const at = /\n\s*at \["([^"]+)"\]/.exec(message);
-      const what = message.replace(/\n\s*at \[.*\]\s*$/s, "").replace(/^Expected string$/, "is required but unset");
+      const what = message
+        .replace(/\n\s*at \[.*\]\s*$/s, "")
+        .replace(/^Expected string$/, "is required but unset");
       return at ? `  ${at[1]}: ${what}` : `  ${message}`;
     })
     .join("\n");

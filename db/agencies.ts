@@ -1,5 +1,5 @@
 import type { BudgetDefaults } from "../domain/create-payment.ts";
-import { type OriginPattern, formatOriginPattern, parseOriginPatterns } from "../domain/origins.ts";
+import { formatOriginPattern, type OriginPattern, parseOriginPatterns } from "../domain/origins.ts";
 import type { Db } from "./client.ts";
 
 /** An agency (cơ quan thu) that takes payments through PayGov. */

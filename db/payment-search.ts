@@ -38,13 +38,17 @@ export const listPayments = async (
   }
   const from = date(query.from_date);
   const to = date(query.to_date);
-  for (const [field, d] of [["from_date", from], ["to_date", to]] as const) {
+  for (const [field, d] of [
+    ["from_date", from],
+    ["to_date", to],
+  ] as const) {
     if (d !== undefined && Number.isNaN(d.getTime())) {
       return { ok: false, error: { field, description: `${field} must be an ISO-8601 date-time` } };
     }
   }
   const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (cursor === null) return { ok: false, error: { field: "cursor", description: "The cursor is not valid" } };
+  if (cursor === null)
+    return { ok: false, error: { field: "cursor", description: "The cursor is not valid" } };
 
   const rows = await sql<{ id: string }[]>`
     select id from payments

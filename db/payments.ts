@@ -109,7 +109,8 @@ export const findAttemptByReference = async (
   connector: string,
   reference: string,
 ): Promise<AttemptRecord | null> => {
-  const [row] = await sql`select * from payment_attempts where connector = ${connector} and reference = ${reference}`;
+  const [row] =
+    await sql`select * from payment_attempts where connector = ${connector} and reference = ${reference}`;
   return row ? toAttempt(row) : null;
 };
 
@@ -126,8 +127,10 @@ export interface EventRecord {
 }
 
 export const listEvents = async (sql: Db, paymentId: string): Promise<EventRecord[]> =>
-  (await sql`select id, type, created_at, state, data from payment_events where payment_id = ${paymentId}
-             order by position`).map((r) => ({
+  (
+    await sql`select id, type, created_at, state, data from payment_events where payment_id = ${paymentId}
+             order by position`
+  ).map((r) => ({
     id: r.id as string,
     type: r.type as string,
     createdAt: r.created_at as Date,

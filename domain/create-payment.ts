@@ -2,7 +2,9 @@ import { Schema } from "effect";
 
 const text = (max: number) => Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(max));
 const digits = (n: number, what: string) =>
-  Schema.String.check(Schema.isPattern(new RegExp(`^\\d{${n}}$`), { message: `${what} must be ${n} digits` }));
+  Schema.String.check(
+    Schema.isPattern(new RegExp(`^\\d{${n}}$`), { message: `${what} must be ${n} digits` }),
+  );
 
 /** Largest payment PayGov accepts, in VND; intermediaries may set lower limits of their own. */
 export const MAX_AMOUNT = 99_999_999_999;
@@ -31,7 +33,9 @@ export const BudgetCodes = {
   /** Treasury account: 7111 (thu NSNN), or a KBNN account string such as 3511.0.1004872.00000. */
   account: Schema.optionalKey(
     Schema.String.check(
-      Schema.isPattern(/^\d{4}(\.\d{1,10}){0,3}$/, { message: "account must look like 7111 or 3511.0.1004872.00000" }),
+      Schema.isPattern(/^\d{4}(\.\d{1,10}){0,3}$/, {
+        message: "account must look like 7111 or 3511.0.1004872.00000",
+      }),
     ),
   ),
 };
@@ -53,7 +57,11 @@ export const PayerInput = Schema.Struct({
   phone: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\+?[0-9]{9,15}$/))),
 });
 
-const MetadataValue = Schema.Union([Schema.String.check(Schema.isMaxLength(100)), Schema.Number, Schema.Boolean]);
+const MetadataValue = Schema.Union([
+  Schema.String.check(Schema.isMaxLength(100)),
+  Schema.Number,
+  Schema.Boolean,
+]);
 
 /** The body of POST /v1/payments. */
 export const CreatePaymentRequest = Schema.Struct({
@@ -94,7 +102,9 @@ export interface FeeLine {
 }
 
 /** An agency's default budget codes, used for any code a line leaves out. */
-export type BudgetDefaults = Partial<Pick<FeeLine, "chapter" | "area" | "revenue_authority" | "treasury" | "account">>;
+export type BudgetDefaults = Partial<
+  Pick<FeeLine, "chapter" | "area" | "revenue_authority" | "treasury" | "account">
+>;
 
 /** Why a request that passed the schema still cannot become a payment. */
 export interface RuleViolation {

@@ -39,22 +39,25 @@ let cache: CatalogueService[] | undefined;
  * amounts in VND with a budget sub-item (rule-based, USD and free lines are left out).
  */
 export const feeCatalogue = (): ReadonlyArray<CatalogueService> => {
-  cache ??= (JSON.parse(readFileSync(new URL("../db/seed/fees.json", import.meta.url), "utf8")) as RawService[]).map(
-    (s) => ({
-      id: s.id,
-      name: s.name_vi,
-      procedureCode: s.procedure_code?.value ?? null,
-      lines: s.lines
-        .filter((l) => l.currency === "VND" && typeof l.amount === "number" && l.amount > 0 && l.budget_subitem?.tieu_muc)
-        .map((l) => ({
-          lineId: l.line_id,
-          kind: l.kind === "phi" ? ("fee" as const) : ("charge" as const),
-          name: l.name_vi,
-          amount: l.amount as number,
-          subItem: l.budget_subitem!.tieu_muc!,
-        })),
-    }),
-  );
+  cache ??= (
+    JSON.parse(readFileSync(new URL("../db/seed/fees.json", import.meta.url), "utf8")) as RawService[]
+  ).map((s) => ({
+    id: s.id,
+    name: s.name_vi,
+    procedureCode: s.procedure_code?.value ?? null,
+    lines: s.lines
+      .filter(
+        (l) =>
+          l.currency === "VND" && typeof l.amount === "number" && l.amount > 0 && l.budget_subitem?.tieu_muc,
+      )
+      .map((l) => ({
+        lineId: l.line_id,
+        kind: l.kind === "phi" ? ("fee" as const) : ("charge" as const),
+        name: l.name_vi,
+        amount: l.amount as number,
+        subItem: l.budget_subitem!.tieu_muc!,
+      })),
+  }));
   return cache;
 };
 

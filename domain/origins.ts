@@ -18,7 +18,12 @@ export const parseOriginPatterns = (
     } catch {
       return { ok: false, error: `"${item}" is not an origin (expected scheme://host[:port])` };
     }
-    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.pathname !== "/" || url.search || url.hash) {
+    if (
+      (url.protocol !== "http:" && url.protocol !== "https:") ||
+      url.pathname !== "/" ||
+      url.search ||
+      url.hash
+    ) {
       return { ok: false, error: `"${item}" is not an http(s) origin without a path` };
     }
     patterns.push({ protocol: url.protocol, hostname: url.hostname, port: wildcard ? "*" : url.port });

@@ -1,5 +1,5 @@
-import type { FeeLine } from "./create-payment.ts";
 import type { PaymentStatus } from "../workflows/messages.ts";
+import type { FeeLine } from "./create-payment.ts";
 
 /** A payment as the ledger's projection holds it. */
 export interface PaymentRecord {
@@ -49,7 +49,9 @@ export interface PaymentState {
   readonly message?: string;
 }
 
-export const paymentState = (p: Pick<PaymentRecord, "status" | "finished" | "stateCode" | "stateMessage">): PaymentState => ({
+export const paymentState = (
+  p: Pick<PaymentRecord, "status" | "finished" | "stateCode" | "stateMessage">,
+): PaymentState => ({
   status: p.status,
   finished: p.finished,
   ...(p.stateCode ? { code: p.stateCode } : {}),

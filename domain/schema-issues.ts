@@ -26,7 +26,9 @@ const firstLeaf = (
       return firstLeaf(issue.issue, path);
     case "Filter":
       // A filter with its own message speaks for the whole check; otherwise descend.
-      return SchemaIssue.defaultCheckHook(issue) !== undefined ? { issue, path } : firstLeaf(issue.issue, path);
+      return SchemaIssue.defaultCheckHook(issue) !== undefined
+        ? { issue, path }
+        : firstLeaf(issue.issue, path);
     default:
       return { issue, path };
   }

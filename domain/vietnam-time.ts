@@ -19,7 +19,15 @@ export const vietnamDateParts = (
   const get = (type: Intl.DateTimeFormatPartTypes) =>
     parts.formatToParts(instant).find((p) => p.type === type)?.value ?? "00";
   const yyyy = get("year");
-  return { yyyy, yy: yyyy.slice(2), MM: get("month"), dd: get("day"), HH: get("hour"), mm: get("minute"), ss: get("second") };
+  return {
+    yyyy,
+    yy: yyyy.slice(2),
+    MM: get("month"),
+    dd: get("day"),
+    HH: get("hour"),
+    mm: get("minute"),
+    ss: get("second"),
+  };
 };
 
 /** The Vietnam business date of an instant, yyyy-MM-dd. */

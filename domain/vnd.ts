@@ -10,8 +10,16 @@ const vnd = {
 export const formatVnd = (amount: number, locale: Locale): string => vnd[locale].format(amount);
 
 const dateTime = {
-  vi: new Intl.DateTimeFormat("vi-VN", { timeZone: VIETNAM_TIME_ZONE, dateStyle: "short", timeStyle: "short" }),
-  en: new Intl.DateTimeFormat("en-GB", { timeZone: VIETNAM_TIME_ZONE, dateStyle: "medium", timeStyle: "short" }),
+  vi: new Intl.DateTimeFormat("vi-VN", {
+    timeZone: VIETNAM_TIME_ZONE,
+    dateStyle: "short",
+    timeStyle: "short",
+  }),
+  en: new Intl.DateTimeFormat("en-GB", {
+    timeZone: VIETNAM_TIME_ZONE,
+    dateStyle: "medium",
+    timeStyle: "short",
+  }),
 };
 
 /** A date and time on Vietnam's clock, for pages. */

@@ -1,10 +1,14 @@
 import { Hono } from "hono";
-import { verifyWebhookSignature, SIGNATURE_HEADER } from "../domain/webhook-signature.ts";
+import { SIGNATURE_HEADER, verifyWebhookSignature } from "../domain/webhook-signature.ts";
 
 interface Received {
   readonly at: Date;
   readonly verified: boolean;
-  readonly body: { id?: string; type?: string; resource?: { payment_id?: string; reference?: string; state?: { status?: string } } };
+  readonly body: {
+    id?: string;
+    type?: string;
+    resource?: { payment_id?: string; reference?: string; state?: { status?: string } };
+  };
 }
 
 /**
@@ -20,7 +24,12 @@ export const demoPortal = (options: { webhookSecret: () => string | null; now: (
     const secret = options.webhookSecret();
     const verified =
       secret !== null &&
-      verifyWebhookSignature([secret], c.req.header(SIGNATURE_HEADER) ?? "", body, Math.floor(options.now().getTime() / 1000));
+      verifyWebhookSignature(
+        [secret],
+        c.req.header(SIGNATURE_HEADER) ?? "",
+        body,
+        Math.floor(options.now().getTime() / 1000),
+      );
     let parsed: Received["body"] = {};
     try {
       parsed = JSON.parse(body);
@@ -81,8 +90,9 @@ export const demoPortal = (options: { webhookSecret: () => string | null; now: (
         <body>
           <h1>Cổng dịch vụ công thử nghiệm</h1>
           <p>
-            Bạn đã quay lại cổng dịch vụ công. Cổng đọc kết quả thanh toán từ PayGov qua API (không từ đường dẫn
-            này). / You are back on the portal; it reads the outcome from PayGov's API, never from this URL.
+            Bạn đã quay lại cổng dịch vụ công. Cổng đọc kết quả thanh toán từ PayGov qua API (không từ đường
+            dẫn này). / You are back on the portal; it reads the outcome from PayGov's API, never from this
+            URL.
           </p>
           <p>
             <a href="/demo-portal/">Webhook đã nhận</a>

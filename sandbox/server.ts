@@ -5,7 +5,12 @@ import { demoPortal } from "./demo-portal.tsx";
 
 export interface SandboxOptions {
   readonly port: number;
-  /** PAYGOV_PUBLIC_URL: where simulators send their server-to-server notifications. */
+  /** Where to listen: 127.0.0.1 unless PAYGOV_LISTEN_HOST says otherwise (0.0.0.0 in a container). */
+  readonly hostname?: string;
+  /**
+   * PayGov's API as the simulators reach it for server-to-server notifications (IPNs):
+   * PAYGOV_INTERNAL_URL, else PAYGOV_PUBLIC_URL (see networkSettings in workers/run.ts).
+   */
   readonly paygovUrl: string;
   readonly webhookSecret: () => string | null;
   readonly fetch?: typeof globalThis.fetch;
@@ -37,13 +42,15 @@ export const sandboxApp = (connectors: ConnectorSet, options: Omit<SandboxOption
   app.route("/demo-portal", demoPortal({ webhookSecret: options.webhookSecret, now }));
   app.get("/", (c) =>
     c.json({
-      simulators: [...connectors.live.values()].filter((l) => l.definition.simulator).map((l) => l.definition.id),
+      simulators: [...connectors.live.values()]
+        .filter((l) => l.definition.simulator)
+        .map((l) => l.definition.id),
       demo_portal: "/demo-portal/",
     }),
   );
   return app;
 };
 
-/** Serves the sandbox on 127.0.0.1. */
+/** Serves the sandbox on options.hostname (127.0.0.1 by default). */
 export const startSandbox = (connectors: ConnectorSet, options: SandboxOptions): Promise<HttpServerHandle> =>
-  serveHttp(sandboxApp(connectors, options).fetch, options.port);
+  serveHttp(sandboxApp(connectors, options).fetch, options.port, options.hostname);

@@ -29,10 +29,15 @@ const newPayment = async (serviceId = "svc-ho-chieu", extra: Record<string, unkn
 };
 
 const statusOf = async (id: string) =>
-  ((await (await stack.api(`/v1/payments/${id}`)).json()) as { state: { status: string; finished: boolean } }).state;
+  ((await (await stack.api(`/v1/payments/${id}`)).json()) as { state: { status: string; finished: boolean } })
+    .state;
 
 const eventsOf = async (id: string) =>
-  ((await (await stack.api(`/v1/payments/${id}/events`)).json()) as { events: { id: string; type: string }[] }).events;
+  (
+    (await (await stack.api(`/v1/payments/${id}/events`)).json()) as {
+      events: { id: string; type: string }[];
+    }
+  ).events;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
@@ -70,11 +75,17 @@ describe("a portal's payment through VNPay", () => {
     expect(state.finished).toBe(true);
 
     const webhook = await eventually("the succeeded webhook", async () =>
-      receiver.received.find((w) => w.json.type === "payment.succeeded" && w.json.resource.payment_id === payment.payment_id),
+      receiver.received.find(
+        (w) => w.json.type === "payment.succeeded" && w.json.resource.payment_id === payment.payment_id,
+      ),
     );
     const header = String(webhook.headers[SIGNATURE_HEADER.toLowerCase()]);
-    expect(verifyWebhookSignature([stack.webhookSecret], header, webhook.body, Math.floor(Date.now() / 1000))).toBe(true);
-    expect(verifyWebhookSignature(["another-secret"], header, webhook.body, Math.floor(Date.now() / 1000))).toBe(false);
+    expect(
+      verifyWebhookSignature([stack.webhookSecret], header, webhook.body, Math.floor(Date.now() / 1000)),
+    ).toBe(true);
+    expect(
+      verifyWebhookSignature(["another-secret"], header, webhook.body, Math.floor(Date.now() / 1000)),
+    ).toBe(false);
     expect((webhook.json.resource.state as { status: string }).status).toBe("success");
 
     const types = (await eventsOf(payment.payment_id)).map((e) => e.type);
@@ -98,7 +109,13 @@ describe("a portal's payment through VNPay", () => {
     await citizen(stack).payAtVnpay(second.location, "00");
     await eventually("success", async () => (await statusOf(payment.payment_id)).status === "success");
     const types = (await eventsOf(payment.payment_id)).map((e) => e.type);
-    expect(types).toEqual(["payment.created", "payment.started", "payment.failed", "payment.started", "payment.succeeded"]);
+    expect(types).toEqual([
+      "payment.created",
+      "payment.started",
+      "payment.failed",
+      "payment.started",
+      "payment.succeeded",
+    ]);
   });
 
   it("re-queries a payment whose IPN never came, and finds it paid", async () => {

@@ -16,7 +16,12 @@ export interface DeliveryContext {
 }
 
 /** The JSON body portals receive; identical on every try, so its event id deduplicates. */
-export const webhookBody = (event: { id: string; type: string; created_at: Date; resource: unknown }): string =>
+export const webhookBody = (event: {
+  id: string;
+  type: string;
+  created_at: Date;
+  resource: unknown;
+}): string =>
   JSON.stringify({
     id: event.id,
     type: event.type,
@@ -36,7 +41,7 @@ export const deliverWebhook = async (ctx: DeliveryContext, deliveryId: string): 
     join agencies a on a.id = d.agency_id
     where d.id = ${deliveryId}`;
   // Already tried (a job redelivered after a crash): the outcome is on record, do not send twice.
-  if (!delivery || delivery.status !== "pending") return;
+  if (delivery?.status !== "pending") return;
 
   const body = webhookBody({
     id: delivery.event_id,
@@ -91,7 +96,11 @@ export const deliverWebhook = async (ctx: DeliveryContext, deliveryId: string): 
       on conflict (event_id, attempt) do nothing
       returning id`;
     if (inserted.length > 0) {
-      await ctx.boss.send(WEBHOOK_QUEUE, { deliveryId: nextId }, { startAfter: nextAt, db: inTransaction(tx) });
+      await ctx.boss.send(
+        WEBHOOK_QUEUE,
+        { deliveryId: nextId },
+        { startAfter: nextAt, db: inTransaction(tx) },
+      );
     }
   });
 };

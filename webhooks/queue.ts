@@ -23,7 +23,9 @@ export const startBoss = async (databaseUrl: string, role: "sender" | "worker"):
 
 /** Lets pg-boss insert its job through one of our transactions. */
 export const inTransaction = (tx: Tx) => ({
-  executeSql: async (text: string, values?: unknown[]) => ({ rows: await tx.unsafe(text, values as never[]) }),
+  executeSql: async (text: string, values?: unknown[]) => ({
+    rows: await tx.unsafe(text, values as never[]),
+  }),
 });
 
 /** The outbox of the ledger, on pg-boss: the job is inserted through the ledger's own transaction. */

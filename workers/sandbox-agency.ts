@@ -1,8 +1,8 @@
 import { Option, Redacted } from "effect";
 import { hashApiKey } from "../api/middleware/auth.ts";
 import type { AppConfig } from "../config/app-config.ts";
-import type { Db } from "../db/client.ts";
 import { upsertAgency } from "../db/agencies.ts";
+import type { Db } from "../db/client.ts";
 
 /** The sandbox agency's fixed identity: a test collecting body with example budget codes. */
 export const SANDBOX_AGENCY = {
@@ -11,7 +11,13 @@ export const SANDBOX_AGENCY = {
   name: "Đơn vị thử nghiệm PayGov (sandbox)",
   // Published example codes (reference/paygov-domain.md §5.2, data/fees-reference.json): Hà Nội treasury
   // office 0011, budget revenue account 7111. Real agencies register their own.
-  budgetDefaults: { chapter: "999", area: "00001", revenue_authority: "1054367", treasury: "0011", account: "7111" },
+  budgetDefaults: {
+    chapter: "999",
+    area: "00001",
+    revenue_authority: "1054367",
+    treasury: "0011",
+    account: "7111",
+  },
 } as const;
 
 /** Registers (or updates) the sandbox agency from PAYGOV_SANDBOX_* so `make dev` works out of the box. */

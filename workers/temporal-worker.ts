@@ -1,5 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from "@temporalio/worker";
 import { Layer, ManagedRuntime } from "effect";
 import { createActivities } from "../activities/index.ts";
 import { Connectors, Ledger } from "../activities/services.ts";
@@ -27,12 +32,20 @@ export interface TemporalWorkerHandle {
 }
 
 /** Starts the Temporal worker that runs payment workflows and their activities. */
-export const startTemporalWorker = async (config: AppConfig, connectors: ConnectorSet): Promise<TemporalWorkerHandle> => {
+export const startTemporalWorker = async (
+  config: AppConfig,
+  connectors: ConnectorSet,
+): Promise<TemporalWorkerHandle> => {
   const sql = connect(config.databaseUrl);
   const boss = await startBoss(config.databaseUrl, "sender");
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      Layer.succeed(Ledger, { sql, outbox: pgBossOutbox(boss), links: linkContext(config), now: () => new Date() }),
+      Layer.succeed(Ledger, {
+        sql,
+        outbox: pgBossOutbox(boss),
+        links: linkContext(config),
+        now: () => new Date(),
+      }),
       Layer.succeed(Connectors, connectors),
     ),
   );

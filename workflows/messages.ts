@@ -89,7 +89,9 @@ export interface CallbackReport {
 /** Resolves once the payment's creation is in the ledger; returns its view. */
 export const paymentRecordedUpdate = defineUpdate<PaymentView>("paymentRecorded");
 /** The citizen chose an intermediary: open (or reopen) an attempt there. */
-export const chooseConnectorUpdate = defineUpdate<ChooseConnectorResult, [ChooseConnector]>("chooseConnector");
+export const chooseConnectorUpdate = defineUpdate<ChooseConnectorResult, [ChooseConnector]>(
+  "chooseConnector",
+);
 /** An intermediary reported an outcome (durable as soon as the server accepts it). */
 export const callbackSignal = defineSignal<[CallbackReport]>("callback");
 /** The payment's status as the workflow knows it this instant. */

@@ -69,7 +69,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
   const attempts: Attempt[] = [];
   const choices: PendingChoice[] = [];
   const callbacks: CallbackReport[] = [];
-  const finished = () => status === "success" || status === "expired" || status === "cancelled" || status === "error";
+  const finished = () =>
+    status === "success" || status === "expired" || status === "cancelled" || status === "error";
 
   const view = (): PaymentView => ({
     paymentId,
@@ -109,7 +110,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
 
   const conclusion = (
     attempt: Attempt,
-    facts: { providerTxnId: string | null; providerCode: string; paidAt: string | null; cancelledByPayer?: boolean },
+    facts: {
+      providerTxnId: string | null;
+      providerCode: string;
+      paidAt: string | null;
+      cancelledByPayer?: boolean;
+    },
     source: AttemptConclusion["source"],
   ): AttemptConclusion => ({
     attemptId: attempt.attemptId,
@@ -143,7 +149,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
   };
 
   const applyCallback = async (report: CallbackReport) => {
-    const attempt = attempts.find((a) => a.connector === report.connector && a.reference === report.reference);
+    const attempt = attempts.find(
+      (a) => a.connector === report.connector && a.reference === report.reference,
+    );
     if (attempt === undefined || report.outcome === "pending") return;
     const c = conclusion(attempt, report, report.channel);
     if (report.outcome === "succeeded") await attemptPaid(attempt, c);
@@ -177,7 +185,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     const reusable = [...attempts]
       .reverse()
       .find((a) => a.connector === request.connector && a.status === "open" && a.expiresAt - now > 60_000);
-    if (reusable?.initiation) return { ok: true, attemptId: reusable.attemptId, initiation: reusable.initiation };
+    if (reusable?.initiation)
+      return { ok: true, attemptId: reusable.attemptId, initiation: reusable.initiation };
 
     const seq = attempts.length + 1;
     const attemptId = `${paymentId}-${seq}`;

@@ -1,12 +1,16 @@
 import { WorkflowNotFoundError } from "@temporalio/client";
-import { Hono } from "hono";
 import type { Context } from "hono";
-import type { Acknowledgement, InboundRequest, OutboundResponse } from "../../connectors/sdk/contract.ts";
+import { Hono } from "hono";
+import type {
+  Acknowledgement,
+  InboundRequest,
+  OutboundResponse,
+  VerifiedCallback,
+} from "../../connectors/sdk/contract.ts";
 import type { LiveConnector } from "../../connectors/sdk/load.ts";
 import { findAttemptByReference, findPayment } from "../../db/payments.ts";
 import { checkoutToken } from "../../domain/checkout-token.ts";
 import type { AttemptRecord } from "../../domain/payment-record.ts";
-import type { VerifiedCallback } from "../../connectors/sdk/contract.ts";
 import { callbackSignal, paymentWorkflowId } from "../../workflows/messages.ts";
 import type { ApiDeps } from "../deps.ts";
 
@@ -23,7 +27,9 @@ const inbound = async (c: Context): Promise<InboundRequest> => {
 
 const send = (c: Context, response: OutboundResponse) => {
   for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
-  return response.body === "" ? c.body(null, response.status as 204) : c.body(response.body, response.status as 200);
+  return response.body === ""
+    ? c.body(null, response.status as 204)
+    : c.body(response.body, response.status as 200);
 };
 
 // A callback repeats a fact already recorded when the attempt has concluded the same way; a success
@@ -82,7 +88,9 @@ export const callbackRoutes = (deps: ApiDeps) => {
       const { ack } = await verifyAndReport(deps, live, await inbound(c), "ipn");
       return send(c, live.connector.acknowledge(ack));
     } catch (err) {
-      console.error(`IPN from ${live.definition.id} could not be recorded: ${err instanceof Error ? err.message : err}`);
+      console.error(
+        `IPN from ${live.definition.id} could not be recorded: ${err instanceof Error ? err.message : err}`,
+      );
       return send(c, live.connector.acknowledge("error"));
     }
   });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
-import type { Db } from "../../db/client.ts";
 import { type Agency, findAgencyByKeyHash } from "../../db/agencies.ts";
+import type { Db } from "../../db/client.ts";
 import { ApiError } from "../errors.ts";
 
 /** Keys are high-entropy random strings, so a plain SHA-256 is enough to store them safely. */

@@ -66,13 +66,15 @@ export const idempotency = (sql: Db) =>
         on conflict do nothing
         returning key`;
       if (inserted.length > 0) return { kind: "claimed" as const };
-      const [row] = await tx`select * from idempotency_keys where agency_id = ${agencyId} and key = ${key} for update`;
+      const [row] =
+        await tx`select * from idempotency_keys where agency_id = ${agencyId} and key = ${key} for update`;
       if (!row) return { kind: "claimed" as const };
       if (row.request_hash !== hash) return { kind: "conflict" as const };
       if (row.state === "completed") {
         return { kind: "replay" as const, status: row.response_status as number, body: row.response_body };
       }
-      if (now.getTime() - (row.locked_at as Date).getTime() < ABANDONED_AFTER_MS) return { kind: "busy" as const };
+      if (now.getTime() - (row.locked_at as Date).getTime() < ABANDONED_AFTER_MS)
+        return { kind: "busy" as const };
       await tx`update idempotency_keys set locked_at = ${now} where agency_id = ${agencyId} and key = ${key}`;
       return { kind: "claimed" as const };
     });
@@ -102,7 +104,10 @@ export const idempotency = (sql: Db) =>
       await next();
       const status = c.res.status;
       if (status < 500) {
-        const body = await c.res.clone().json().catch(() => null);
+        const body = await c.res
+          .clone()
+          .json()
+          .catch(() => null);
         await sql`update idempotency_keys set state = 'completed', response_status = ${status},
                     response_body = ${sql.json(body as never)}
                   where agency_id = ${agencyId} and key = ${key}`;

@@ -21,7 +21,10 @@ const state = {
   type: "object",
   required: ["status", "finished"],
   properties: {
-    status: { type: "string", enum: ["created", "started", "success", "failed", "expired", "cancelled", "error"] },
+    status: {
+      type: "string",
+      enum: ["created", "started", "success", "failed", "expired", "cancelled", "error"],
+    },
     finished: { type: "boolean" },
     code: { type: "string" },
     message: { type: "string" },
@@ -92,13 +95,25 @@ export const openApiDocument = (publicUrl: string) => ({
   security: [{ bearer: [] }],
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-    schemas: { CreatePaymentRequest: createPayment.schema, Payment: payment, Error: errorBody, ...createPayment.definitions },
+    schemas: {
+      CreatePaymentRequest: createPayment.schema,
+      Payment: payment,
+      Error: errorBody,
+      ...createPayment.definitions,
+    },
   },
   paths: {
     "/v1/payments": {
       post: {
         summary: "Create a payment for a dossier",
-        parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 255 } }],
+        parameters: [
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            required: false,
+            schema: { type: "string", maxLength: 255 },
+          },
+        ],
         requestBody: { required: true, ...json({ $ref: "#/components/schemas/CreatePaymentRequest" }) },
         responses: {
           "201": { description: "Created", ...json({ $ref: "#/components/schemas/Payment" }) },
@@ -133,7 +148,10 @@ export const openApiDocument = (publicUrl: string) => ({
       get: {
         summary: "Read a payment",
         parameters: [idParam],
-        responses: { "200": { description: "The payment", ...json({ $ref: "#/components/schemas/Payment" }) }, ...errors(401, 404) },
+        responses: {
+          "200": { description: "The payment", ...json({ $ref: "#/components/schemas/Payment" }) },
+          ...errors(401, 404),
+        },
       },
     },
     "/v1/payments/{id}/events": {

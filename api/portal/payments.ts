@@ -1,13 +1,9 @@
 import { WithStartWorkflowOperation } from "@temporalio/client";
 import { Cause, Exit, Schema } from "effect";
 import { Hono } from "hono";
-import { findPayment, listEvents } from "../../db/payments.ts";
 import { listPayments } from "../../db/payment-search.ts";
-import {
-  completeLines,
-  CreatePaymentRequest,
-  resolveExpiresIn,
-} from "../../domain/create-payment.ts";
+import { findPayment, listEvents } from "../../db/payments.ts";
+import { CreatePaymentRequest, completeLines, resolveExpiresIn } from "../../domain/create-payment.ts";
 import { idempotentPaymentId, newPaymentId } from "../../domain/ids.ts";
 import { originAllowed } from "../../domain/origins.ts";
 import { renderPayment } from "../../domain/payment-resource.ts";
@@ -51,7 +47,13 @@ const withTimeout = <A>(promise: Promise<A>, ms: number): Promise<A> =>
     promise,
     new Promise<never>((_, reject) =>
       setTimeout(
-        () => reject(new ApiError("service_unavailable", "PayGov could not record the payment in time; retry with the same Idempotency-Key")),
+        () =>
+          reject(
+            new ApiError(
+              "service_unavailable",
+              "PayGov could not record the payment in time; retry with the same Idempotency-Key",
+            ),
+          ),
         ms,
       ).unref(),
     ),
@@ -79,15 +81,21 @@ export const paymentRoutes = (deps: ApiDeps) => {
       );
     }
     if (request.connector !== undefined && !deps.connectors.live.has(request.connector)) {
-      throw new ApiError("connector_unavailable", `No enabled intermediary is called "${request.connector}"`, "connector");
+      throw new ApiError(
+        "connector_unavailable",
+        `No enabled intermediary is called "${request.connector}"`,
+        "connector",
+      );
     }
     const lines = completeLines(request, agency.budgetDefaults);
-    if (!lines.ok) throw new ApiError(lines.violation.code, lines.violation.description, lines.violation.field);
+    if (!lines.ok)
+      throw new ApiError(lines.violation.code, lines.violation.description, lines.violation.field);
     const expiry = resolveExpiresIn(request.expires_in, {
       min: deps.config.payments.minExpiresInSeconds,
       fallback: deps.config.payments.defaultExpiresInSeconds,
     });
-    if (!expiry.ok) throw new ApiError(expiry.violation.code, expiry.violation.description, expiry.violation.field);
+    if (!expiry.ok)
+      throw new ApiError(expiry.violation.code, expiry.violation.description, expiry.violation.field);
 
     const key = c.get("idempotencyKey");
     const paymentId = key === undefined ? newPaymentId() : idempotentPaymentId(agency.id, key);
@@ -134,13 +142,15 @@ export const paymentRoutes = (deps: ApiDeps) => {
 
   app.get("/payments/:id", async (c) => {
     const payment = await findPayment(deps.sql, c.req.param("id"), c.get("agency").id);
-    if (payment === null) throw new ApiError("payment_not_found", "No payment with this id belongs to your agency");
+    if (payment === null)
+      throw new ApiError("payment_not_found", "No payment with this id belongs to your agency");
     return c.json(renderPayment(payment, deps.links));
   });
 
   app.get("/payments/:id/events", async (c) => {
     const payment = await findPayment(deps.sql, c.req.param("id"), c.get("agency").id);
-    if (payment === null) throw new ApiError("payment_not_found", "No payment with this id belongs to your agency");
+    if (payment === null)
+      throw new ApiError("payment_not_found", "No payment with this id belongs to your agency");
     const events = await listEvents(deps.sql, payment.id);
     return c.json({
       events: events.map((e) => ({

@@ -33,7 +33,11 @@ export const loadConnectors = (
       disabled.push({ id: definition.id, reason: describeConfigFailure(exit.cause).trim() });
       continue;
     }
-    live.set(definition.id, { definition, config: exit.value, connector: definition.make(exit.value, runtime) });
+    live.set(definition.id, {
+      definition,
+      config: exit.value,
+      connector: definition.make(exit.value, runtime),
+    });
   }
   return { live, disabled };
 };

@@ -4,7 +4,11 @@ import type { Stack } from "./stack.ts";
 export const citizen = (stack: Stack) => {
   const checkoutPage = async (nextUrl: string) => {
     const response = await fetch(nextUrl, { redirect: "manual" });
-    return { status: response.status, html: await response.text(), location: response.headers.get("location") };
+    return {
+      status: response.status,
+      html: await response.text(),
+      location: response.headers.get("location"),
+    };
   };
 
   /** Chooses an intermediary on the checkout page; returns where PayGov sends the browser (303). */
@@ -24,7 +28,8 @@ export const citizen = (stack: Stack) => {
   /** Opens the intermediary's page (as the browser does after the 303) and pays there with an outcome. */
   const payAtVnpay = async (redirectUrl: string, outcome: string) => {
     const opened = await fetch(redirectUrl, { redirect: "manual" });
-    if (opened.status !== 200) throw new Error(`the simulator refused the payment URL: ${opened.status} ${await opened.text()}`);
+    if (opened.status !== 200)
+      throw new Error(`the simulator refused the payment URL: ${opened.status} ${await opened.text()}`);
     const reference = new URL(redirectUrl).searchParams.get("vnp_TxnRef")!;
     const paid = await fetch(`${stack.sandboxUrl}/vnpay/_sim/pay`, {
       method: "POST",

@@ -7,8 +7,8 @@ import type { ConnectorSet } from "../../connectors/sdk/load.ts";
 import { connect, type Db } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import { startSandbox } from "../../sandbox/server.ts";
-import { createDatabase, databaseUrl } from "../../scripts/lib/postgres.ts";
 import { freePort } from "../../scripts/lib/ports.ts";
+import { createDatabase, databaseUrl } from "../../scripts/lib/postgres.ts";
 import type { HttpServerHandle } from "../../workers/http.ts";
 import { type JobWorkerHandle, startJobWorker } from "../../workers/job-worker.ts";
 import { loadConnectorSet } from "../../workers/platform.ts";
@@ -105,7 +105,9 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
       return fetch(`${api.url}${path}`, {
         ...init,
         headers,
-        ...(init.json !== undefined ? { body: JSON.stringify(init.json), method: init.method ?? "POST" } : {}),
+        ...(init.json !== undefined
+          ? { body: JSON.stringify(init.json), method: init.method ?? "POST" }
+          : {}),
       });
     },
     async stopWorker() {
