@@ -82,9 +82,9 @@ export const openAttempt = (input: OpenAttemptInput) =>
     // A retried activity finds the row it created before and keeps its reference.
     const attempt = yield* db(async (sql) => {
       await sql`
-        insert into payment_attempts (id, payment_id, seq, connector, reference, amount, status, created_at, expires_at)
+        insert into payment_attempts (id, payment_id, seq, connector, reference, amount, status, locale, created_at, expires_at)
         values (${id}, ${payment.id}, ${input.seq}, ${input.connector}, ${newAttemptReference(ledger.now())},
-                ${payment.amount}, 'open', ${ledger.now()}, ${input.expiresAt})
+                ${payment.amount}, 'open', ${input.locale}, ${ledger.now()}, ${input.expiresAt})
         on conflict (id) do nothing`;
       return findAttempt(sql, id);
     });

@@ -94,6 +94,7 @@ const toAttempt = (row: Row): AttemptRecord => ({
   status: row.status as AttemptRecord["status"],
   providerTxnId: (row.provider_txn_id as string | null) ?? null,
   providerCode: (row.provider_code as string | null) ?? null,
+  locale: row.locale as "vi" | "en",
   createdAt: row.created_at as Date,
   expiresAt: row.expires_at as Date,
 });

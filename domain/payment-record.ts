@@ -37,6 +37,7 @@ export interface AttemptRecord {
   readonly status: "open" | "succeeded" | "failed" | "expired" | "unknown" | "error";
   readonly providerTxnId: string | null;
   readonly providerCode: string | null;
+  readonly locale: "vi" | "en";
   readonly createdAt: Date;
   readonly expiresAt: Date;
 }

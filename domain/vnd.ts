@@ -9,19 +9,23 @@ const vnd = {
 /** An amount as a citizen reads it: "200.000 ₫" in Vietnamese, "VND 200,000" in English. */
 export const formatVnd = (amount: number, locale: Locale): string => vnd[locale].format(amount);
 
-const dateTime = {
-  vi: new Intl.DateTimeFormat("vi-VN", {
-    timeZone: VIETNAM_TIME_ZONE,
-    dateStyle: "short",
-    timeStyle: "short",
-  }),
-  en: new Intl.DateTimeFormat("en-GB", {
-    timeZone: VIETNAM_TIME_ZONE,
-    dateStyle: "medium",
-    timeStyle: "short",
-  }),
-};
+const clock = new Intl.DateTimeFormat("en-GB", {
+  timeZone: VIETNAM_TIME_ZONE,
+  day: "2-digit",
+  month: "2-digit",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+const englishDate = new Intl.DateTimeFormat("en-GB", { timeZone: VIETNAM_TIME_ZONE, dateStyle: "medium" });
 
-/** A date and time on Vietnam's clock, for pages. */
-export const formatVietnamDateTime = (instant: Date, locale: Locale): string =>
-  `${dateTime[locale].format(instant)} (GMT+7)`;
+/** A date and time on Vietnam's clock: "14:05 ngày 04/12/2026 (GMT+7)", "4 Dec 2026, 14:05 (GMT+7)". */
+export const formatVietnamDateTime = (instant: Date, locale: Locale): string => {
+  const parts = clock.formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  const time = `${part("hour")}:${part("minute")}`;
+  return locale === "vi"
+    ? `${time} ngày ${part("day")}/${part("month")}/${part("year")} (GMT+7)`
+    : `${englishDate.format(instant)}, ${time} (GMT+7)`;
+};

@@ -123,7 +123,7 @@ describe("VNPay IPN at /callbacks/vnpay/ipn", () => {
       redirect: "manual",
     });
     expect(returnB.status).toBe(303);
-    expect(returnB.headers.get("location")).toMatch(/^\/pay\/[^/]+\/result$/);
+    expect(returnB.headers.get("location")).toMatch(/^\/pay\/[^/]+\/result\?lang=vi$/);
     await eventually("b success", async () => (await statusOf(b.paymentId)) === "success");
     expect(["00", "02"]).toContain((await ipn(b.signed)).RspCode);
 

@@ -105,7 +105,7 @@ export const callbackRoutes = (deps: ApiDeps) => {
     const payment = await findPayment(deps.sql, attempt.paymentId);
     if (payment === null) return c.redirect("/pay/unverified-return", 303);
     const token = checkoutToken(deps.links.secretKey, payment.id);
-    return c.redirect(`/pay/${token}/result`, 303);
+    return c.redirect(`/pay/${token}/result?lang=${attempt.locale}`, 303);
   });
 
   return app;

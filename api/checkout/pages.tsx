@@ -41,7 +41,7 @@ const PaymentSummary = (props: { payment: PaymentRecord; agencyName: string; loc
               <td>
                 {line.name}
                 <br />
-                <small>{`${m.kind[line.kind]} · ${line.sub_item}`}</small>
+                <small>{`${m.kind[line.kind]} · ${m.subItem} ${line.sub_item}`}</small>
               </td>
               <td class="amount">{formatVnd(line.amount, props.locale)}</td>
             </tr>
@@ -102,7 +102,8 @@ export const CheckoutPage = (props: {
                 <img src={logo(c.display.logoSvg)} alt="" />
                 <span>
                   <strong>
-                    {c.id === props.openAttemptConnector ? m.continueOpen : m.pay} {c.display.name[props.locale]}
+                    {c.id === props.openAttemptConnector ? m.continueOpen : m.pay}{" "}
+                    {c.display.name[props.locale]}
                   </strong>
                   <small>{c.display.description[props.locale]}</small>
                 </span>
@@ -133,7 +134,7 @@ export const ResultPage = (props: {
     : p.status === "success"
       ? [r.success, r.successBody]
       : p.status === "failed"
-        ? [r.failed, r.failedBody]
+        ? [r.failed, p.stateCode === "attempt_cancelled" ? r.cancelledByPayerBody : r.failedBody]
         : p.status === "expired"
           ? [r.expired, r.expiredBody]
           : p.status === "cancelled"
@@ -146,7 +147,11 @@ export const ResultPage = (props: {
       otherLanguageHref={`/pay/${props.token}/result?lang=${other}`}
       {...(processing ? { refreshSeconds: 3 } : {})}
     >
-      <section class={`card status-${processing ? "processing" : p.status}`} data-testid="result" data-status={p.status}>
+      <section
+        class={`card status-${processing ? "processing" : p.status}`}
+        data-testid="result"
+        data-status={p.status}
+      >
         <h1>{heading}</h1>
         <p>{body}</p>
         <dl>
@@ -156,6 +161,12 @@ export const ResultPage = (props: {
           <dd>{p.reference}</dd>
           <dt>{m.total}</dt>
           <dd data-testid="total">{formatVnd(p.amount, props.locale)}</dd>
+          {p.status === "failed" ? (
+            <>
+              <dt>{m.expires}</dt>
+              <dd data-testid="expires">{formatVietnamDateTime(p.expiresAt, props.locale)}</dd>
+            </>
+          ) : null}
           {p.status === "success" && props.connectorName ? (
             <>
               <dt>{r.via}</dt>
@@ -181,7 +192,11 @@ export const ResultPage = (props: {
               {r.tryAgain}
             </a>
           ) : null}
-          <a class={p.status === "failed" ? "button secondary" : "button"} href={p.returnUrl} data-testid="back-to-portal">
+          <a
+            class={p.status === "failed" ? "button secondary" : "button"}
+            href={p.returnUrl}
+            data-testid="back-to-portal"
+          >
             {r.back}
           </a>
         </div>
@@ -192,7 +207,11 @@ export const ResultPage = (props: {
 
 /** A page that says only what went wrong with the link or the return. */
 export const MessagePage = (props: { locale: Locale; message: string; otherLanguageHref: string }) => (
-  <Layout locale={props.locale} title={MESSAGES[props.locale].platform} otherLanguageHref={props.otherLanguageHref}>
+  <Layout
+    locale={props.locale}
+    title={MESSAGES[props.locale].platform}
+    otherLanguageHref={props.otherLanguageHref}
+  >
     <section class="card">
       <p data-testid="message">{props.message}</p>
     </section>

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { WorkflowUpdateFailedError } from "@temporalio/client";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { Hono } from "hono";
+import { WorkflowUpdateFailedError } from "@temporalio/client";
 import type { Context } from "hono";
+import { Hono } from "hono";
 import type { Locale } from "../../connectors/sdk/contract.ts";
 import { findAgency } from "../../db/agencies.ts";
 import { findPayment, listAttempts } from "../../db/payments.ts";
@@ -23,7 +23,9 @@ export const checkoutRoutes = (deps: ApiDeps) => {
   const secret = deps.links.secretKey;
 
   // Strict CSP: no scripts at all; forms may post only here; the browser may be sent on to an intermediary.
-  const origins = [...deps.connectors.live.values()].flatMap((l) => l.definition.browserOrigins(l.config as never));
+  const origins = [...deps.connectors.live.values()].flatMap((l) =>
+    l.definition.browserOrigins(l.config as never),
+  );
   app.use("*", async (c, next) => {
     await next();
     c.header(
@@ -38,7 +40,11 @@ export const checkoutRoutes = (deps: ApiDeps) => {
 
   const notFound = (c: Context, locale: Locale = "vi") =>
     c.html(
-      <MessagePage locale={locale} message={MESSAGES[locale].notFound} otherLanguageHref={`?lang=${locale === "vi" ? "en" : "vi"}`} />,
+      <MessagePage
+        locale={locale}
+        message={MESSAGES[locale].notFound}
+        otherLanguageHref={`?lang=${locale === "vi" ? "en" : "vi"}`}
+      />,
       404,
     );
 
@@ -49,11 +55,22 @@ export const checkoutRoutes = (deps: ApiDeps) => {
 
   const agencyName = async (p: PaymentRecord) => (await findAgency(deps.sql, p.agencyId))?.name ?? "";
 
-  const renderCheckout = async (c: Context, payment: PaymentRecord, token: string, locale: Locale, notice: Notice, status: 200 | 503 = 200) => {
+  const renderCheckout = async (
+    c: Context,
+    payment: PaymentRecord,
+    token: string,
+    locale: Locale,
+    notice: Notice,
+    status: 200 | 503 = 200,
+  ) => {
     const attempts = await listAttempts(deps.sql, payment.id);
     const latest = attempts[attempts.length - 1];
     const stateNotice: Notice =
-      payment.status === "failed" ? (payment.stateCode === "attempt_cancelled" ? "latest_cancelled" : "latest_failed") : null;
+      payment.status === "failed"
+        ? payment.stateCode === "attempt_cancelled"
+          ? "latest_cancelled"
+          : "latest_failed"
+        : null;
     return c.html(
       <CheckoutPage
         payment={payment}
@@ -61,7 +78,10 @@ export const checkoutRoutes = (deps: ApiDeps) => {
         locale={locale}
         token={token}
         csrf={csrfToken(secret, payment.id)}
-        connectors={[...deps.connectors.live.values()].map((l) => ({ id: l.definition.id, display: l.definition.display }))}
+        connectors={[...deps.connectors.live.values()].map((l) => ({
+          id: l.definition.id,
+          display: l.definition.display,
+        }))}
         openAttemptConnector={latest?.status === "open" ? latest.connector : null}
         notice={notice ?? stateNotice}
       />,
@@ -70,8 +90,15 @@ export const checkoutRoutes = (deps: ApiDeps) => {
   };
 
   // Asks the workflow for an attempt at the chosen intermediary and sends the citizen there.
-  const choose = async (c: Context, payment: PaymentRecord, token: string, connector: string, locale: Locale) => {
-    if (!deps.connectors.live.has(connector)) return renderCheckout(c, payment, token, locale, "initiate_failed", 503);
+  const choose = async (
+    c: Context,
+    payment: PaymentRecord,
+    token: string,
+    connector: string,
+    locale: Locale,
+  ) => {
+    if (!deps.connectors.live.has(connector))
+      return renderCheckout(c, payment, token, locale, "initiate_failed", 503);
     const result = await deps.temporal.workflow
       .getHandle(paymentWorkflowId(payment.id))
       .executeUpdate(chooseConnectorUpdate, {
@@ -82,7 +109,8 @@ export const checkoutRoutes = (deps: ApiDeps) => {
         throw err;
       });
     if (result === null || !result.ok) {
-      if (result && result.reason === "finished") return c.redirect(`/pay/${token}/result?lang=${locale}`, 303);
+      if (result && result.reason === "finished")
+        return c.redirect(`/pay/${token}/result?lang=${locale}`, 303);
       return renderCheckout(c, payment, token, locale, "initiate_failed", 503);
     }
     if (result.initiation.kind === "redirect") return c.redirect(result.initiation.url, 303);
@@ -98,7 +126,11 @@ export const checkoutRoutes = (deps: ApiDeps) => {
   app.get("/pay/unverified-return", (c) => {
     const locale = pageLocale(c.req.query("lang"), "vi");
     return c.html(
-      <MessagePage locale={locale} message={MESSAGES[locale].unverified} otherLanguageHref={`?lang=${locale === "vi" ? "en" : "vi"}`} />,
+      <MessagePage
+        locale={locale}
+        message={MESSAGES[locale].unverified}
+        otherLanguageHref={`?lang=${locale === "vi" ? "en" : "vi"}`}
+      />,
       400,
     );
   });
@@ -110,7 +142,8 @@ export const checkoutRoutes = (deps: ApiDeps) => {
     const locale = pageLocale(c.req.query("lang"), payment.language);
     if (payment.finished) return c.redirect(`/pay/${token}/result?lang=${locale}`, 303);
     // next_url?connector=<id>, or a connector the portal preselected: straight to the intermediary.
-    const direct = c.req.query("connector") ?? (payment.status === "created" ? payment.preselectedConnector : null);
+    const direct =
+      c.req.query("connector") ?? (payment.status === "created" ? payment.preselectedConnector : null);
     if (direct) return choose(c, payment, token, direct, locale);
     return renderCheckout(c, payment, token, locale, null);
   });
@@ -121,7 +154,8 @@ export const checkoutRoutes = (deps: ApiDeps) => {
     if (payment === null) return notFound(c);
     const form = await c.req.parseBody();
     const locale = pageLocale(typeof form.lang === "string" ? form.lang : undefined, payment.language);
-    if (typeof form.csrf !== "string" || !csrfValid(secret, payment.id, form.csrf)) return notFound(c, locale);
+    if (typeof form.csrf !== "string" || !csrfValid(secret, payment.id, form.csrf))
+      return notFound(c, locale);
     if (payment.finished) return c.redirect(`/pay/${token}/result?lang=${locale}`, 303);
     return choose(c, payment, token, typeof form.connector === "string" ? form.connector : "", locale);
   });

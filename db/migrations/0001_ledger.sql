@@ -67,6 +67,7 @@ create table payment_attempts (
   amount              bigint not null,
   status              text not null check (status in ('open', 'succeeded', 'failed', 'expired', 'unknown', 'error')),
   initiation          jsonb,                        -- where the citizen goes: redirect URL, QR payload or code
+  locale              text not null default 'vi',   -- the citizen's language when they chose, for the return page
   provider_txn_id     text,
   provider_code       text,
   created_at          timestamptz not null,
