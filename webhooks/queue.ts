@@ -14,10 +14,12 @@ export const startBoss = async (databaseUrl: string, role: "sender" | "worker"):
     max: role === "worker" ? 5 : 2,
     supervise: role === "worker",
     schedule: false,
+    // Deliveries wake the worker through LISTEN/NOTIFY instead of waiting for its next poll.
+    useListenNotify: role === "worker",
   });
   boss.on("error", (error) => console.error(`pg-boss: ${error.message}`));
   await boss.start();
-  await boss.createQueue(WEBHOOK_QUEUE);
+  await boss.createQueue(WEBHOOK_QUEUE, { notify: true });
   return boss;
 };
 

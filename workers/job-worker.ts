@@ -24,7 +24,8 @@ export const startJobWorker = async (
   };
   await boss.work<{ deliveryId: string }>(
     WEBHOOK_QUEUE,
-    { batchSize: 10, pollingIntervalSeconds: 0.5 },
+    // A burst of payments queues webhooks faster than one poll a second drains them: fetch while full.
+    { batchSize: 20, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
     async (jobs) => {
       await Promise.all(jobs.map((job) => deliverWebhook(ctx, job.data.deliveryId)));
     },
