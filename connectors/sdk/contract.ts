@@ -127,6 +127,35 @@ export interface ConnectorRuntime {
   readonly serverIp: string;
 }
 
+/** A refund PayGov asks an intermediary to make, of (part of) a paid attempt. */
+export interface RefundRequest {
+  /** PayGov's refund id. */
+  readonly refundId: string;
+  /** A fresh reference for this refund at the intermediary (MoMo's new orderId, VNPay's RequestId...). */
+  readonly reference: string;
+  /** The attempt that was paid. */
+  readonly attempt: Attempt;
+  /** The intermediary's transaction id of that payment. */
+  readonly providerTxnId: string | null;
+  readonly paidAt: Date | null;
+  /** Integer VND to return. */
+  readonly amount: number;
+  /** True when the refund returns the whole paid amount (some protocols distinguish full and partial). */
+  readonly full: boolean;
+  /** ASCII-safe reason text. */
+  readonly reason: string;
+  readonly requestedAt: Date;
+  /** Who asked, in the intermediary's terms (VNPay's vnp_CreateBy). */
+  readonly requestedBy: string;
+}
+
+/** The intermediary's answer to a refund: `succeeded` means it accepted and will move the money. */
+export interface RefundResult {
+  readonly outcome: Outcome;
+  readonly providerRefundId: string | null;
+  readonly providerCode: string;
+}
+
 /** The operations a live connector offers. Optional ones follow the capability flags. */
 export interface Connector {
   initiate(attempt: Attempt): Effect.Effect<Initiation, ConnectorError>;
@@ -134,6 +163,70 @@ export interface Connector {
   verifyCallback(request: InboundRequest, channel: "ipn" | "return"): Verification;
   acknowledge(ack: Acknowledgement): OutboundResponse;
   query?(attempt: Attempt): Effect.Effect<QueryResult, ConnectorError>;
+  /** Closes an open attempt at the intermediary, where the protocol allows it. */
+  cancel?(attempt: Attempt): Effect.Effect<void, ConnectorError>;
+  refund?(request: RefundRequest): Effect.Effect<RefundResult, ConnectorError>;
+  refundStatus?(request: RefundRequest): Effect.Effect<RefundResult, ConnectorError>;
+  /**
+   * The intermediary's file of one Vietnam business date (yyyy-MM-dd), as raw text in the canonical
+   * layout (DESIGN.md "Ops API and the reconciliation file"); the engine validates it.
+   */
+  reconciliationFile?(businessDate: string): Effect.Effect<string, ConnectorError>;
+  /** For bill collection ("thu hộ"): the chain or bank calls PayGov to look bills up and confirm them. */
+  readonly collection?: CollectionProtocol;
+}
+
+/** A bill as a counter or bank app sees it when it looks a payment code up. */
+export interface BillView {
+  readonly paymentCode: string;
+  readonly amount: number;
+  /** e.g. "N*** V** A*": never the whole name. */
+  readonly payerMasked: string;
+  readonly agencyName: string;
+  readonly description: string;
+  readonly expiresAt: Date;
+  readonly status: "payable" | "paid" | "expired" | "cancelled";
+}
+
+/** What an intermediary asks of PayGov in the collection shape. */
+export type CollectionRequest =
+  | { readonly kind: "lookup"; readonly paymentCode: string }
+  | {
+      readonly kind: "confirm";
+      readonly paymentCode: string;
+      /** The chain's own transaction id: confirming is idempotent on it. */
+      readonly providerTxnId: string;
+      readonly amount: number;
+      readonly paidAt: Date;
+    }
+  | { readonly kind: "reverse"; readonly paymentCode: string; readonly providerTxnId: string };
+
+/** PayGov's answer to a collection request, before the protocol words it. */
+export type CollectionReply =
+  | { readonly kind: "bill"; readonly bill: BillView }
+  | { readonly kind: "confirmed"; readonly duplicate: boolean; readonly receiptId: string }
+  | { readonly kind: "reversed"; readonly duplicate: boolean }
+  | {
+      readonly kind: "refused";
+      readonly reason:
+        | "signature_invalid"
+        | "malformed"
+        | "unknown_code"
+        | "not_payable"
+        | "amount_mismatch"
+        | "already_paid"
+        | "too_late"
+        | "unknown_transaction"
+        | "error";
+      readonly message: string;
+    };
+
+/** The wire of a collection protocol: pure reading (with its signature check) and writing. */
+export interface CollectionProtocol {
+  readRequest(
+    request: InboundRequest,
+  ): { ok: true; request: CollectionRequest } | { ok: false; rejection: CallbackRejection };
+  reply(request: CollectionRequest | null, reply: CollectionReply): OutboundResponse;
 }
 
 /** Options every simulator receives from the sandbox server. */
