@@ -7,7 +7,15 @@ export interface AppConfig {
   readonly databaseUrl: string;
   readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
   readonly port: number;
+  /** Where PayGov listens: loopback unless a container must accept its neighbours (PAYGOV_LISTEN_HOST). */
+  readonly listenHost: string;
+  /** How citizens' browsers and intermediaries reach PayGov: links, redirects, callback URLs. */
   readonly publicUrl: string;
+  /**
+   * How services inside the deployment reach the API (PAYGOV_INTERNAL_URL, default the public URL):
+   * in docker-compose the sandbox posts IPNs to http://api:3000 while browsers use 127.0.0.1:3000.
+   */
+  readonly internalUrl: string;
   /** Signs checkout links and CSRF tokens; rotating it invalidates open checkout links. */
   readonly secretKey: Redacted.Redacted<string>;
   readonly sandbox: {
@@ -61,6 +69,8 @@ const appConfig = Config.all({
   temporalNamespace: Config.String("TEMPORAL_NAMESPACE").pipe(Config.withDefault("default")),
   taskQueue: Config.String("PAYGOV_TASK_QUEUE").pipe(Config.withDefault("paygov-payments")),
   publicUrl: url("PAYGOV_PUBLIC_URL").pipe(Config.option),
+  internalUrl: url("PAYGOV_INTERNAL_URL").pipe(Config.option),
+  listenHost: Config.String("PAYGOV_LISTEN_HOST").pipe(Config.withDefault("127.0.0.1")),
   secretKey: Config.Redacted("PAYGOV_SECRET_KEY"),
   sandboxApiKey: Config.Redacted("PAYGOV_SANDBOX_API_KEY").pipe(Config.option),
   sandboxWebhookUrl: url("PAYGOV_SANDBOX_WEBHOOK_URL").pipe(Config.option),
@@ -117,7 +127,11 @@ export const loadAppConfig = (
         databaseUrl: Option.getOrElse(c.databaseUrl, () => EMBEDDED_DATABASE_URL),
         temporal: { address: c.temporalAddress, namespace: c.temporalNamespace, taskQueue: c.taskQueue },
         port: c.port,
+        listenHost: c.listenHost,
         publicUrl: Option.getOrElse(c.publicUrl, () => `http://127.0.0.1:${c.port}`),
+        internalUrl: Option.getOrElse(c.internalUrl, () =>
+          Option.getOrElse(c.publicUrl, () => `http://127.0.0.1:${c.port}`),
+        ),
         secretKey: c.secretKey,
         sandbox: {
           port: c.sandboxPort,

@@ -9,7 +9,7 @@ export interface SandboxOptions {
   readonly hostname?: string;
   /**
    * PayGov's API as the simulators reach it for server-to-server notifications (IPNs):
-   * PAYGOV_INTERNAL_URL, else PAYGOV_PUBLIC_URL (see networkSettings in workers/run.ts).
+   * PAYGOV_INTERNAL_URL, else PAYGOV_PUBLIC_URL (AppConfig.internalUrl).
    */
   readonly paygovUrl: string;
   readonly webhookSecret: () => string | null;
@@ -22,7 +22,8 @@ export interface SandboxOptions {
  * intermediary's real protocol, plus a demo portal under /demo-portal. Runs beside PayGov in `make dev`.
  */
 export const sandboxApp = (connectors: ConnectorSet, options: Omit<SandboxOptions, "port">) => {
-  const app = new Hono();
+  // Not strict: /demo-portal and /demo-portal/ are the same page.
+  const app = new Hono({ strict: false });
   const now = options.now ?? (() => new Date());
   for (const live of connectors.live.values()) {
     const simulator = live.definition.simulator;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { catalogueService, paymentRequestFor } from "../domain/fee-catalogue.ts";
+import { testInfra } from "./support/infra.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 /** What the portal gets back from POST /v1/payments, as far as this suite reads it. */
@@ -231,7 +232,7 @@ beforeAll(async () => {
   await mkdir(screenshots.dir, { recursive: true });
   portal = await startPortal();
   [stack, browser] = await Promise.all([
-    startStack(),
+    startStack({ infra: testInfra() }),
     chromium.launch({ executablePath: inject("chromiumPath"), headless: true, args: CHROMIUM_ARGS }),
   ]);
 });

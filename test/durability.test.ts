@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogueService, paymentRequestFor } from "../domain/fee-catalogue.ts";
 import { paymentWorkflowId } from "../workflows/messages.ts";
 import { citizen } from "./support/citizen.ts";
+import { testInfra } from "./support/infra.ts";
 import { eventually, type Stack, startStack } from "./support/stack.ts";
 
 let stack: Stack;
 const finishedPayments: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ infra: testInfra() });
 });
 afterAll(async () => {
   await stack?.stop();

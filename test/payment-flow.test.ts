@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogueService, paymentRequestFor } from "../domain/fee-catalogue.ts";
 import { SIGNATURE_HEADER, verifyWebhookSignature } from "../domain/webhook-signature.ts";
 import { citizen, vnpayBehaviour } from "./support/citizen.ts";
+import { testInfra } from "./support/infra.ts";
 import { eventually, type Stack, startStack } from "./support/stack.ts";
 import { startWebhookReceiver } from "./support/webhook-receiver.ts";
 
@@ -41,7 +42,7 @@ const eventsOf = async (id: string) =>
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  stack = await startStack({ webhookUrl: receiver.url });
+  stack = await startStack({ infra: testInfra(), webhookUrl: receiver.url });
 });
 
 afterAll(async () => {

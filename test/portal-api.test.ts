@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../api/middleware/auth.ts";
 import { upsertAgency } from "../db/agencies.ts";
 import { catalogueService, paymentRequestFor } from "../domain/fee-catalogue.ts";
+import { testInfra } from "./support/infra.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 let stack: Stack;
@@ -35,7 +36,7 @@ const rejected = async (body: unknown, init: { headers?: Record<string, string>;
 };
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ infra: testInfra() });
 });
 afterAll(async () => {
   await stack?.stop();

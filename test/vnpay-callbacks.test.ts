@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signQuery } from "../connectors/vnpay/protocol.ts";
 import { catalogueService, paymentRequestFor } from "../domain/fee-catalogue.ts";
 import { citizen, vnpayBehaviour } from "./support/citizen.ts";
+import { testInfra } from "./support/infra.ts";
 import { eventually, type Stack, startStack } from "./support/stack.ts";
 
 let stack: Stack;
 let n = 0;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ infra: testInfra() });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -6,16 +6,22 @@ import { type ConnectorSet, loadConnectors } from "../connectors/sdk/load.ts";
 import type { LinkContext } from "../domain/payment-resource.ts";
 
 /** The I/O lent to connectors in a running process. */
-export const processConnectorRuntime = (): ConnectorRuntime => ({
-  fetch: globalThis.fetch,
-  now: () => new Date(),
-  serverIp: "127.0.0.1",
-});
+export const processConnectorRuntime = (
+  env: Record<string, string | undefined> = process.env,
+): ConnectorRuntime => {
+  const seconds = Number(env.PAYGOV_CONNECTOR_TIMEOUT ?? "10");
+  return {
+    fetch: globalThis.fetch,
+    now: () => new Date(),
+    serverIp: "127.0.0.1",
+    requestTimeoutMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000,
+  };
+};
 
 /** Loads the registered connectors and says on stderr which ones are off and why. */
 export const loadConnectorSet = (
   env: Record<string, string | undefined>,
-  runtime: ConnectorRuntime = processConnectorRuntime(),
+  runtime: ConnectorRuntime = processConnectorRuntime(env),
   log: (line: string) => void = (line) => console.error(line),
 ): ConnectorSet => {
   const set = loadConnectors(CONNECTORS, env, runtime);

@@ -25,33 +25,6 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
-/** Where this process listens, and how the simulators reach the API (see networkSettings). */
-export interface NetworkSettings {
-  readonly listenHost: string;
-  readonly internalUrl: string;
-}
-
-/**
- * Two settings that matter only when the roles run in separate containers (docker-compose.yml):
- * - PAYGOV_LISTEN_HOST (default 127.0.0.1): PayGov listens on loopback unless told otherwise; a
- *   container must listen on 0.0.0.0 for its published port and its neighbours to reach it.
- * - PAYGOV_INTERNAL_URL (default PAYGOV_PUBLIC_URL): the API as other services reach it, e.g.
- *   http://api:3000. PAYGOV_PUBLIC_URL is the citizen's browser's URL (links, redirects, return
- *   URLs) and may not resolve inside the deployment's network; the simulators post IPNs here.
- */
-export const networkSettings = (
-  env: Record<string, string | undefined>,
-  config: AppConfig,
-): NetworkSettings => {
-  const internal = env.PAYGOV_INTERNAL_URL || config.publicUrl;
-  if (!URL.canParse(internal) || !/^https?:$/.test(new URL(internal).protocol)) {
-    throw new Error(
-      "PayGov cannot start: invalid configuration.\n  PAYGOV_INTERNAL_URL: expected an http(s) URL",
-    );
-  }
-  return { listenHost: env.PAYGOV_LISTEN_HOST || "127.0.0.1", internalUrl: internal.replace(/\/$/, "") };
-};
-
 /**
  * Starts the given roles in this process from an environment. Keys the operator did not set are
  * generated here and reported back, never logged.
@@ -70,7 +43,6 @@ export const startPlatform = async (
   }
   const config = loadAppConfigOrExit(effectiveEnv);
   const connectors = loadConnectorSet(effectiveEnv);
-  const network = networkSettings(effectiveEnv, config);
   const stops: (() => Promise<void>)[] = [];
 
   const sql = connect(config.databaseUrl, { max: 2 });
@@ -87,8 +59,8 @@ export const startPlatform = async (
     if (roles.includes("sandbox")) {
       const sandbox = await startSandbox(connectors, {
         port: config.sandbox.port,
-        hostname: network.listenHost,
-        paygovUrl: network.internalUrl,
+        hostname: config.listenHost,
+        paygovUrl: config.internalUrl,
         webhookSecret: () =>
           Option.match(config.sandbox.webhookSecret, { onNone: () => null, onSome: Redacted.value }),
       });
@@ -98,7 +70,7 @@ export const startPlatform = async (
     if (roles.includes("worker")) stops.push((await startTemporalWorker(config, connectors)).stop);
     if (roles.includes("jobs")) stops.push((await startJobWorker(config)).stop);
     if (roles.includes("api")) {
-      const api = await startApi(config, connectors, config.port, network.listenHost);
+      const api = await startApi(config, connectors, config.port, config.listenHost);
       stops.push(api.close);
       apiUrl = api.url;
     }

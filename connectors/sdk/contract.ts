@@ -125,6 +125,8 @@ export interface ConnectorRuntime {
   readonly now: () => Date;
   /** Server IP reported to intermediaries that ask for one (vnp_IpAddr on server calls). */
   readonly serverIp: string;
+  /** How long to wait for an intermediary's server before giving up (then the outcome is unknown). */
+  readonly requestTimeoutMs: number;
 }
 
 /** A refund PayGov asks an intermediary to make, of (part of) a paid attempt. */

@@ -20,7 +20,6 @@ import { vnpaySimulator } from "./simulator.tsx";
 export type { VnpayConfig } from "./config.ts";
 
 /** Long enough for VNPay's slowest honest answer; after it the request may have been acted on. */
-const API_TIMEOUT_MS = 10_000;
 
 /** Failures of the connection itself: nothing reached VNPay, so trying again is safe. */
 const NOT_SENT = new Set([
@@ -43,7 +42,7 @@ const errorCode = (error: unknown): unknown =>
  */
 const classifyFetchError = (error: unknown): ConnectorError => {
   if (error instanceof Error && error.name === "TimeoutError")
-    return new OutcomeUnknown({ message: `VNPay did not answer within ${API_TIMEOUT_MS / 1000} s` });
+    return new OutcomeUnknown({ message: "VNPay did not answer in time" });
   const code = errorCode(error);
   if (typeof code === "string" && NOT_SENT.has(code))
     return new Unavailable({ message: `VNPay could not be reached (${code})` });
@@ -57,7 +56,7 @@ const postJson = (
   body: unknown,
 ): Effect.Effect<unknown, ConnectorError> =>
   Effect.gen(function* () {
-    const signal = AbortSignal.timeout(API_TIMEOUT_MS);
+    const signal = AbortSignal.timeout(runtime.requestTimeoutMs);
     const response = yield* Effect.tryPromise({
       try: (interrupt) =>
         runtime.fetch(url, {
@@ -86,7 +85,9 @@ const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, Con
   Effect.gen(function* () {
     const response = yield* Effect.tryPromise({
       try: (interrupt) =>
-        runtime.fetch(url, { signal: AbortSignal.any([interrupt, AbortSignal.timeout(API_TIMEOUT_MS)]) }),
+        runtime.fetch(url, {
+          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
+        }),
       // Reading a file changes nothing at VNPay: every failure is safe to retry.
       catch: (error) => new Unavailable({ message: classifyFetchError(error).message }),
     });

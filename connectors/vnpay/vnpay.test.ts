@@ -496,7 +496,12 @@ const harness = (options: { connectorSecret?: string } = {}) => {
       now: () => clock,
     }),
   );
-  const connector = makeVnpay(connectorConfig, { fetch: route, now: () => clock, serverIp: "10.0.0.5" });
+  const connector = makeVnpay(connectorConfig, {
+    fetch: route,
+    now: () => clock,
+    serverIp: "10.0.0.5",
+    requestTimeoutMs: 10_000,
+  });
 
   const attempt = (reference: string, amount = 150_000): Attempt => {
     expected.set(reference, amount);
@@ -712,7 +717,12 @@ describe("connector ⇄ simulator", () => {
     const timeout = new DOMException("The operation was aborted due to timeout", "TimeoutError");
     const run = (error: unknown) =>
       Effect.runPromiseExit(
-        makeVnpay(h.config, { fetch: failing(error), now: () => CREATED, serverIp: "10.0.0.5" }).query(a),
+        makeVnpay(h.config, {
+          fetch: failing(error),
+          now: () => CREATED,
+          serverIp: "10.0.0.5",
+          requestTimeoutMs: 10_000,
+        }).query(a),
       );
     expect(JSON.stringify(await run(refused))).toContain('"_tag":"Unavailable"');
     expect(JSON.stringify(await run(timeout))).toContain('"_tag":"OutcomeUnknown"');

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { Client, Connection } from "@temporalio/client";
-import { inject } from "vitest";
 import { type ApiHandle, startApi } from "../../api/server.ts";
 import { type AppConfig, loadAppConfigOrExit } from "../../config/app-config.ts";
 import type { ConnectorSet } from "../../connectors/sdk/load.ts";
@@ -15,7 +14,15 @@ import { loadConnectorSet } from "../../workers/platform.ts";
 import { registerSandboxAgency } from "../../workers/sandbox-agency.ts";
 import { startTemporalWorker, type TemporalWorkerHandle } from "../../workers/temporal-worker.ts";
 
+/** Where the shared servers are: vitest's global setup provides them, the CLIs start their own. */
+export interface Infra {
+  readonly temporalAddress: string;
+  readonly temporalNamespace: string;
+  readonly postgresAdminUrl: string;
+}
+
 export interface StackOptions {
+  readonly infra: Infra;
   /** Extra or overriding environment variables (connector credentials, timings). */
   readonly env?: Record<string, string | undefined>;
   readonly webhookUrl?: string;
@@ -47,16 +54,16 @@ export const FAST_TIMINGS = {
   PAYGOV_WEBHOOK_RETRY_SCHEDULE: "1s,1s,1s,1s,1s",
 };
 
-export const startStack = async (options: StackOptions = {}): Promise<Stack> => {
+export const startStack = async (options: StackOptions): Promise<Stack> => {
   const name = `paygov_${randomBytes(6).toString("hex")}`;
-  await createDatabase(inject("postgresAdminUrl"), name);
+  await createDatabase(options.infra.postgresAdminUrl, name);
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const apiKey = `pgv_test_${randomBytes(16).toString("hex")}`;
   const webhookSecret = randomBytes(24).toString("base64url");
   const env: Record<string, string | undefined> = {
-    DATABASE_URL: databaseUrl(inject("postgresAdminUrl"), name),
-    TEMPORAL_ADDRESS: inject("temporalAddress"),
-    TEMPORAL_NAMESPACE: inject("temporalNamespace"),
+    DATABASE_URL: databaseUrl(options.infra.postgresAdminUrl, name),
+    TEMPORAL_ADDRESS: options.infra.temporalAddress,
+    TEMPORAL_NAMESPACE: options.infra.temporalNamespace,
     PAYGOV_TASK_QUEUE: `paygov-${name}`,
     PORT: String(port),
     PAYGOV_SANDBOX_PORT: String(sandboxPort),
