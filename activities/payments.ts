@@ -59,6 +59,7 @@ const attemptFor = (
   amount: attempt.amount,
   orderInfo: asciiOrderInfo(payment.reference),
   dossierCode: payment.reference,
+  paymentCode: payment.paymentCode ?? "",
   createdAt: attempt.createdAt,
   expiresAt: attempt.expiresAt,
   clientIp: extra.clientIp,
@@ -69,7 +70,7 @@ const attemptFor = (
 
 export const recordPaymentCreated = (creation: PaymentCreation, eventId: string) =>
   write({ id: eventId, paymentId: creation.paymentId, type: "payment.created" }, async (tx) => {
-    await insertPayment(tx as unknown as Db, creation);
+    await insertPayment(tx, creation);
   }).pipe(Effect.asVoid);
 
 /** Creates the attempt (once), asks the connector where the citizen goes, records `payment.started`. */
@@ -165,6 +166,9 @@ const conclusionData = (c: AttemptConclusion, attempt: AttemptRecord) => ({
   source: c.source,
   ...(c.paidAt ? { paid_date: c.paidAt } : {}),
   ...(c.cancelledByPayer ? { cancelled_by_payer: true } : {}),
+  ...(c.receivedAmount !== undefined
+    ? { received_amount: c.receivedAmount, due_amount: attempt.amount }
+    : {}),
 });
 
 export const recordAttemptFailed = (c: AttemptConclusion, eventId: string, latest: boolean) =>
@@ -178,7 +182,12 @@ export const recordAttemptFailed = (c: AttemptConclusion, eventId: string, lates
       });
       return;
     }
-    const code = c.cancelledByPayer ? "attempt_cancelled" : "attempt_declined";
+    const code =
+      c.receivedAmount !== undefined
+        ? "attempt_underpaid"
+        : c.cancelledByPayer
+          ? "attempt_cancelled"
+          : "attempt_declined";
     yield* write(
       { id: eventId, paymentId: attempt.paymentId, type: "payment.failed", data: conclusionData(c, attempt) },
       async (tx) => {

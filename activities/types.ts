@@ -32,8 +32,10 @@ export interface AttemptConclusion {
   readonly providerTxnId: string | null;
   readonly providerCode: string;
   readonly paidAt: string | null;
-  readonly source: "ipn" | "return" | "query";
+  readonly source: "ipn" | "return" | "query" | "collection";
   readonly cancelledByPayer: boolean;
+  /** What the intermediary says it received, when it differs from what was due (a typed-in transfer). */
+  readonly receivedAmount?: number;
 }
 
 /** The side effects of a payment's life, as the workflow calls them (implemented in activities/). */

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { agentRoutes } from "./agents/routes.ts";
 import { callbackRoutes } from "./callbacks/routes.ts";
 import { checkoutRoutes } from "./checkout/routes.tsx";
 import type { ApiDeps } from "./deps.ts";
@@ -38,6 +39,7 @@ export const createApp = (deps: ApiDeps) => {
   app.route("/v1", portal);
 
   app.route("/callbacks", callbackRoutes(deps));
+  app.route("/agents", agentRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   return app;
 };

@@ -1,11 +1,18 @@
+import type { TransactionSql } from "postgres";
+import type { Initiation } from "../connectors/sdk/contract.ts";
 import type { FeeLine } from "../domain/create-payment.ts";
+import { newPaymentCode } from "../domain/payment-code.ts";
 import type { AttemptRecord, PaymentRecord } from "../domain/payment-record.ts";
 import type { PaymentCreation } from "../workflows/messages.ts";
 import type { Db } from "./client.ts";
 
 type Row = Record<string, unknown>;
 
-const toPayment = (row: Row, lines: ReadonlyArray<FeeLine>): PaymentRecord => ({
+const toPayment = (
+  row: Row,
+  lines: ReadonlyArray<FeeLine>,
+  open: OpenAttemptRow | undefined,
+): PaymentRecord => ({
   id: row.id as string,
   agencyId: row.agency_id as string,
   amount: row.amount as number,
@@ -26,8 +33,28 @@ const toPayment = (row: Row, lines: ReadonlyArray<FeeLine>): PaymentRecord => ({
   createdAt: row.created_at as Date,
   expiresAt: row.expires_at as Date,
   succeededAt: (row.succeeded_at as Date | null) ?? null,
+  paymentCode: (row.payment_code as string | null) ?? null,
   lines,
+  openAttempt: open
+    ? { connector: open.connector, initiation: open.initiation, expiresAt: open.expires_at }
+    : null,
 });
+
+interface OpenAttemptRow {
+  payment_id: string;
+  connector: string;
+  initiation: Initiation;
+  expires_at: Date;
+}
+
+// The latest attempt still open, whose initiation tells the portal what the citizen carries (QR, code).
+const openAttempts = async (sql: Db, ids: ReadonlyArray<string>): Promise<Map<string, OpenAttemptRow>> => {
+  const rows = await sql<OpenAttemptRow[]>`
+    select distinct on (payment_id) payment_id, connector, initiation, expires_at from payment_attempts
+    where payment_id = any(${ids as string[]}::text[]) and status = 'open' and initiation is not null
+    order by payment_id, seq desc`;
+  return new Map(rows.map((r) => [r.payment_id, r]));
+};
 
 const toLine = (row: Row): FeeLine => ({
   kind: row.kind as FeeLine["kind"],
@@ -48,7 +75,13 @@ export const findPayment = async (sql: Db, id: string, agencyId?: string): Promi
     : await sql`select * from payments where id = ${id}`;
   if (!row) return null;
   const lines = await sql`select * from payment_lines where payment_id = ${id} order by index`;
-  return toPayment(row, lines.map(toLine));
+  return toPayment(row, lines.map(toLine), (await openAttempts(sql, [id])).get(id));
+};
+
+/** The payment a payment code stands for, or null. */
+export const findPaymentByCode = async (sql: Db, code: string): Promise<PaymentRecord | null> => {
+  const [row] = await sql<{ id: string }[]>`select id from payments where payment_code = ${code}`;
+  return row ? findPayment(sql, row.id) : null;
 };
 
 /** Several payments with their lines, in the order of `ids`, in two queries. */
@@ -63,21 +96,43 @@ export const findPayments = async (sql: Db, ids: ReadonlyArray<string>): Promise
     list.push(toLine(l));
     linesOf.set(l.payment_id as string, list);
   }
-  const byId = new Map(rows.map((r) => [r.id as string, toPayment(r, linesOf.get(r.id as string) ?? [])]));
+  const open = await openAttempts(sql, ids);
+  const byId = new Map(
+    rows.map((r) => [
+      r.id as string,
+      toPayment(r, linesOf.get(r.id as string) ?? [], open.get(r.id as string)),
+    ]),
+  );
   return ids.flatMap((id) => byId.get(id) ?? []);
 };
 
 /** Inserts a new payment and its lines; a second call with the same id changes nothing. */
-export const insertPayment = async (sql: Db, c: PaymentCreation): Promise<boolean> => {
-  const inserted = await sql`
-    insert into payments (id, agency_id, amount, reference, description, procedure_code, return_url, language,
-      payer, metadata, preselected_connector, status, finished, created_at, expires_at, updated_at)
-    values (${c.paymentId}, ${c.agencyId}, ${c.amount}, ${c.reference}, ${c.description}, ${c.procedureCode},
-      ${c.returnUrl}, ${c.language}, ${sql.json(c.payer)}, ${c.metadata === null ? null : sql.json(c.metadata)},
-      ${c.preselectedConnector}, 'created', false, ${c.createdAt}, ${c.expiresAt}, ${c.createdAt})
-    on conflict (id) do nothing
-    returning id`;
-  if (inserted.length === 0) return false;
+export const insertPayment = async (sql: TransactionSql, c: PaymentCreation): Promise<boolean> => {
+  const exists = await sql`select 1 from payments where id = ${c.paymentId}`;
+  if (exists.length > 0) return false;
+  // A payment code drawn twice (1 in 10^15) takes another draw; a savepoint keeps the transaction usable.
+  let inserted = false;
+  for (let draw = 0; !inserted; draw++) {
+    const code = newPaymentCode();
+    const conflict = await sql
+      .savepoint(
+        (sp) => sp`
+        insert into payments (id, agency_id, amount, reference, description, procedure_code, return_url, language,
+          payer, metadata, preselected_connector, status, finished, created_at, expires_at, updated_at, payment_code)
+        values (${c.paymentId}, ${c.agencyId}, ${c.amount}, ${c.reference}, ${c.description}, ${c.procedureCode},
+          ${c.returnUrl}, ${c.language}, ${sp.json(c.payer)}, ${c.metadata === null ? null : sp.json(c.metadata)},
+          ${c.preselectedConnector}, 'created', false, ${c.createdAt}, ${c.expiresAt}, ${c.createdAt}, ${code})`,
+      )
+      .then(
+        () => false,
+        (err: { code?: string; constraint_name?: string }) => {
+          if (err.code === "23505" && err.constraint_name === "payments_payment_code_key" && draw < 5)
+            return true;
+          throw err;
+        },
+      );
+    inserted = !conflict;
+  }
   await sql`insert into payment_lines ${sql(
     c.lines.map((l, index) => ({ payment_id: c.paymentId, index, ...l })),
   )}`;

@@ -1,3 +1,4 @@
+import type { Initiation } from "../connectors/sdk/contract.ts";
 import type { PaymentStatus } from "../workflows/messages.ts";
 import type { FeeLine } from "./create-payment.ts";
 
@@ -23,7 +24,15 @@ export interface PaymentRecord {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly succeededAt: Date | null;
+  /** The 16-digit code a citizen can pay with at a counter or in a banking app. */
+  readonly paymentCode: string | null;
   readonly lines: ReadonlyArray<FeeLine>;
+  /** The latest attempt still open at an intermediary, if any. */
+  readonly openAttempt: {
+    readonly connector: string;
+    readonly initiation: Initiation;
+    readonly expiresAt: Date;
+  } | null;
 }
 
 /** An attempt at an intermediary, as the ledger holds it. */
@@ -63,6 +72,8 @@ export const paymentState = (
 export const STATE_CODES = {
   attempt_declined: "The intermediary declined the latest attempt; the citizen may try again",
   attempt_cancelled: "The citizen cancelled the latest attempt at the intermediary; they may try again",
+  attempt_underpaid:
+    "The citizen transferred less than is due; the transfer is returned and they may pay again",
   expired: "The payment expired before it was paid",
   cancelled: "The payment was cancelled",
   provider_error: "The intermediary could not take the payment",

@@ -19,9 +19,39 @@ export const refundSummary = (p: Pick<PaymentRecord, "status" | "finished" | "am
   return { status: p.finished ? "unavailable" : "pending", amount_available: 0, amount_submitted: 0 };
 };
 
+/**
+ * What the citizen carries when the chosen method gives them something (a VietQR to scan, a counter
+ * code): portals can show it on their own pages too.
+ */
+export const paymentInstructions = (p: PaymentRecord) => {
+  const open = p.openAttempt;
+  if (p.finished || open === null) return null;
+  const common = { amount: p.amount, expires_date: open.expiresAt.toISOString() };
+  if (open.initiation.kind === "qr") {
+    return {
+      method: open.connector,
+      qr_payload: open.initiation.payload,
+      ...(open.initiation.bank ? { bank: open.initiation.bank } : {}),
+      ...(open.initiation.account ? { account: open.initiation.account } : {}),
+      description: open.initiation.description,
+      ...common,
+    };
+  }
+  if (open.initiation.kind === "payment_code") {
+    return {
+      method: open.connector,
+      payment_code: open.initiation.code,
+      description: p.description,
+      ...common,
+    };
+  }
+  return null;
+};
+
 /** The payment resource of the portal API: the same shape in responses and webhooks. */
 export const renderPayment = (p: PaymentRecord, ctx: LinkContext) => {
   const self = `${ctx.publicUrl}/v1/payments/${p.id}`;
+  const instructions = paymentInstructions(p);
   return {
     payment_id: p.id,
     amount: p.amount,
@@ -37,6 +67,7 @@ export const renderPayment = (p: PaymentRecord, ctx: LinkContext) => {
     ...(p.connector ? { connector: p.connector } : {}),
     ...(p.providerTxnId ? { provider_id: p.providerTxnId } : {}),
     refund_summary: refundSummary(p),
+    ...(instructions ? { payment_instructions: instructions } : {}),
     created_date: p.createdAt.toISOString(),
     expires_date: p.expiresAt.toISOString(),
     ...(p.succeededAt ? { paid_date: p.succeededAt.toISOString() } : {}),

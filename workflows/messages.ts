@@ -86,12 +86,31 @@ export interface CallbackReport {
   readonly channel: "ipn" | "return";
 }
 
+/** A counter (or bank app) collected the payment with its code: "thu hộ". */
+export interface CollectPayment {
+  readonly connector: string;
+  /** The chain's transaction id: collecting is idempotent on it. */
+  readonly providerTxnId: string;
+  readonly amount: number;
+  readonly paidAt: string;
+}
+
+export type CollectPaymentResult =
+  | { readonly ok: true; readonly duplicate: boolean; readonly attemptId: string }
+  | {
+      readonly ok: false;
+      readonly reason: "finished" | "already_paid" | "amount_mismatch" | "open_failed";
+      readonly message: string;
+    };
+
 /** Resolves once the payment's creation is in the ledger; returns its view. */
 export const paymentRecordedUpdate = defineUpdate<PaymentView>("paymentRecorded");
 /** The citizen chose an intermediary: open (or reopen) an attempt there. */
 export const chooseConnectorUpdate = defineUpdate<ChooseConnectorResult, [ChooseConnector]>(
   "chooseConnector",
 );
+/** A counter collected the payment: record it once, answer only when it is in the ledger. */
+export const collectPaymentUpdate = defineUpdate<CollectPaymentResult, [CollectPayment]>("collectPayment");
 /** An intermediary reported an outcome (durable as soon as the server accepts it). */
 export const callbackSignal = defineSignal<[CallbackReport]>("callback");
 /** The payment's status as the workflow knows it this instant. */

@@ -13,8 +13,11 @@ import {
   type CallbackReport,
   type ChooseConnector,
   type ChooseConnectorResult,
+  type CollectPayment,
+  type CollectPaymentResult,
   callbackSignal,
   chooseConnectorUpdate,
+  collectPaymentUpdate,
   type PaymentStatus,
   type PaymentView,
   type PaymentWorkflowInput,
@@ -47,6 +50,7 @@ interface Attempt {
   seq: number;
   connector: string;
   reference: string;
+  providerTxnId: string | null;
   status: AttemptView["status"];
   initiation: Initiation | null;
   expiresAt: number;
@@ -56,6 +60,11 @@ interface Attempt {
 interface PendingChoice {
   readonly request: ChooseConnector;
   result?: ChooseConnectorResult;
+}
+
+interface PendingCollection {
+  readonly request: CollectPayment;
+  result?: CollectPaymentResult;
 }
 
 /** The life of one payment: created → started → success | failed (retry until expiry) | expired. */
@@ -68,6 +77,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
   let recorded = false;
   const attempts: Attempt[] = [];
   const choices: PendingChoice[] = [];
+  const collections: PendingCollection[] = [];
   const callbacks: CallbackReport[] = [];
   const finished = () =>
     status === "success" || status === "expired" || status === "cancelled" || status === "error";
@@ -98,6 +108,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     choices.push(choice);
     await condition(() => choice.result !== undefined);
     return choice.result!;
+  });
+  setHandler(collectPaymentUpdate, async (request) => {
+    const collection: PendingCollection = { request };
+    collections.push(collection);
+    await condition(() => collection.result !== undefined);
+    return collection.result!;
   });
   setHandler(callbackSignal, (report) => {
     callbacks.push(report);
@@ -153,9 +169,18 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
       (a) => a.connector === report.connector && a.reference === report.reference,
     );
     if (attempt === undefined || report.outcome === "pending") return;
+    if (report.providerTxnId !== null) attempt.providerTxnId = report.providerTxnId;
     const c = conclusion(attempt, report, report.channel);
-    if (report.outcome === "succeeded") await attemptPaid(attempt, c);
-    else await attemptFailed(attempt, c);
+    if (report.outcome !== "succeeded") return attemptFailed(attempt, c);
+    // A transfer the payer typed in may be short or over (intermediaries that declare payerSetsAmount).
+    if (report.amount < creation.amount) {
+      return attemptFailed(attempt, {
+        ...c,
+        receivedAmount: report.amount,
+        providerCode: `underpaid:${report.providerCode}`,
+      });
+    }
+    await attemptPaid(attempt, report.amount > creation.amount ? { ...c, receivedAmount: report.amount } : c);
   };
 
   const applyQuery = async (attempt: Attempt, result: AttemptQueryOutcome) => {
@@ -206,6 +231,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
         seq,
         connector: request.connector,
         reference: opened.reference,
+        providerTxnId: null,
         status: "open",
         initiation: opened.initiation,
         expiresAt: attemptExpiresAt,
@@ -223,6 +249,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
         seq,
         connector: request.connector,
         reference: "",
+        providerTxnId: null,
         status: "error",
         initiation: null,
         expiresAt: attemptExpiresAt,
@@ -232,11 +259,48 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     }
   };
 
+  // A counter took the money against the payment code: open an attempt there and record it paid.
+  const collect = async (request: CollectPayment): Promise<CollectPaymentResult> => {
+    const same = attempts.find(
+      (a) => a.connector === request.connector && a.providerTxnId === request.providerTxnId,
+    );
+    if (same?.status === "succeeded") return { ok: true, duplicate: true, attemptId: same.attemptId };
+    if (status === "success")
+      return { ok: false, reason: "already_paid", message: "The payment is already paid" };
+    if (finished()) return { ok: false, reason: "finished", message: `The payment is ${status}` };
+    if (request.amount !== creation.amount) {
+      return {
+        ok: false,
+        reason: "amount_mismatch",
+        message: `${creation.amount} VND is due, not ${request.amount}`,
+      };
+    }
+    const opened = await choose({
+      connector: request.connector,
+      clientIp: "0.0.0.0",
+      locale: creation.language,
+    });
+    if (!opened.ok) return { ok: false, reason: "open_failed", message: opened.message };
+    const attempt = attempts.find((a) => a.attemptId === opened.attemptId)!;
+    attempt.providerTxnId = request.providerTxnId;
+    await attemptPaid(attempt, {
+      attemptId: attempt.attemptId,
+      providerTxnId: request.providerTxnId,
+      providerCode: "collected",
+      paidAt: request.paidAt,
+      source: "collection",
+      cancelledByPayer: false,
+    });
+    return { ok: true, duplicate: false, attemptId: attempt.attemptId };
+  };
+
   const drainInbox = async () => {
     while (callbacks.length > 0) await applyCallback(callbacks.shift()!);
-    while (choices.length > 0) {
-      const choice = choices.shift()!;
-      choice.result = await choose(choice.request);
+    while (choices.length > 0 || collections.length > 0) {
+      const choice = choices.shift();
+      if (choice) choice.result = await choose(choice.request);
+      const collection = collections.shift();
+      if (collection) collection.result = await collect(collection.request);
       while (callbacks.length > 0) await applyCallback(callbacks.shift()!);
     }
   };
@@ -274,7 +338,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
 
   while (!finished()) {
     const wakeAt = Math.min(expiresAt, ...openAttempts().map((a) => a.nextQueryAt));
-    await condition(() => choices.length > 0 || callbacks.length > 0, Math.max(1, wakeAt - Date.now()));
+    await condition(
+      () => choices.length > 0 || callbacks.length > 0 || collections.length > 0,
+      Math.max(1, wakeAt - Date.now()),
+    );
     await drainInbox();
     for (const attempt of openAttempts()) {
       if (finished()) break;

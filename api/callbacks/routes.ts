@@ -13,24 +13,7 @@ import { checkoutToken } from "../../domain/checkout-token.ts";
 import type { AttemptRecord } from "../../domain/payment-record.ts";
 import { callbackSignal, paymentWorkflowId } from "../../workflows/messages.ts";
 import type { ApiDeps } from "../deps.ts";
-
-const inbound = async (c: Context): Promise<InboundRequest> => {
-  const url = new URL(c.req.url);
-  return {
-    method: c.req.method,
-    url: c.req.url,
-    query: url.searchParams,
-    headers: Object.fromEntries(c.req.raw.headers.entries()),
-    body: c.req.method === "GET" || c.req.method === "HEAD" ? "" : await c.req.text(),
-  };
-};
-
-const send = (c: Context, response: OutboundResponse) => {
-  for (const [name, value] of Object.entries(response.headers)) c.header(name, value);
-  return response.body === ""
-    ? c.body(null, response.status as 204)
-    : c.body(response.body, response.status as 200);
-};
+import { inbound, send } from "./wire.ts";
 
 // A callback repeats a fact already recorded when the attempt has concluded the same way; a success
 // for an attempt that ended otherwise (expired, failed) is news and must reach the workflow.
@@ -54,7 +37,9 @@ const verifyAndReport = async (
   const callback = verification.callback;
   const attempt = await findAttemptByReference(deps.sql, live.definition.id, callback.reference);
   if (attempt === null) return { ack: "unknown_reference", attempt: null };
-  if (callback.amount !== attempt.amount) return { ack: "amount_mismatch", attempt };
+  // A typed-in transfer that is short or over is a fact to record (and settle by refund), not forgery.
+  if (callback.amount !== attempt.amount && !live.definition.payerSetsAmount)
+    return { ack: "amount_mismatch", attempt };
   if (callback.outcome === "pending") return { ack: "accepted", attempt };
   if (alreadyRecorded(attempt, callback)) return { ack: "duplicate", attempt };
   try {

@@ -25,6 +25,21 @@ export const MESSAGES = {
     initiateFailed:
       "Trung gian thanh toán tạm thời không phản hồi. Vui lòng thử lại hoặc chọn trung gian khác.",
     other: "English",
+    instructions: {
+      qrTitle: "Quét mã QR để thanh toán",
+      qrBody:
+        "Mở ứng dụng ngân hàng, quét mã QR và chuyển đúng số tiền với nội dung dưới đây. Trang sẽ tự cập nhật khi PayGov nhận được tiền.",
+      codeTitle: "Thanh toán tại quầy bằng mã thanh toán",
+      codeBody:
+        "Đọc mã thanh toán này tại cửa hàng hoặc nhập vào ứng dụng của trung gian. Trang sẽ tự cập nhật khi PayGov nhận được tiền.",
+      bank: "Ngân hàng",
+      account: "Số tài khoản",
+      accountName: "Chủ tài khoản",
+      description: "Nội dung chuyển khoản",
+      code: "Mã thanh toán",
+      amount: "Số tiền",
+      qrAlt: "Mã VietQR của khoản thanh toán",
+    },
     result: {
       success: "Thanh toán thành công",
       successBody: "PayGov đã ghi nhận khoản thanh toán của bạn. Cơ quan thu sẽ được thông báo.",
@@ -71,6 +86,21 @@ export const MESSAGES = {
     noConnectors: "No payment provider is available right now. Please try again later.",
     initiateFailed: "The payment provider is not responding. Please try again or choose another provider.",
     other: "Tiếng Việt",
+    instructions: {
+      qrTitle: "Scan the QR code to pay",
+      qrBody:
+        "Open your banking app, scan the QR code and transfer exactly the amount with the description below. This page updates itself when PayGov receives the money.",
+      codeTitle: "Pay at a counter with your payment code",
+      codeBody:
+        "Give this payment code at the store or enter it in the provider's app. This page updates itself when PayGov receives the money.",
+      bank: "Bank",
+      account: "Account number",
+      accountName: "Account name",
+      description: "Transfer description",
+      code: "Payment code",
+      amount: "Amount",
+      qrAlt: "VietQR code of this payment",
+    },
     result: {
       success: "Payment successful",
       successBody: "PayGov has recorded your payment. The agency will be notified.",

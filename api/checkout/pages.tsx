@@ -1,5 +1,8 @@
+import { renderSVG } from "uqr";
 import type { Display, Locale } from "../../connectors/sdk/contract.ts";
+import { formatPaymentCode } from "../../domain/payment-code.ts";
 import type { PaymentRecord } from "../../domain/payment-record.ts";
+import { paymentInstructions } from "../../domain/payment-resource.ts";
 import { formatVietnamDateTime, formatVnd } from "../../domain/vnd.ts";
 import { Layout } from "./layout.tsx";
 import { MESSAGES } from "./messages.ts";
@@ -116,6 +119,57 @@ export const CheckoutPage = (props: {
   );
 };
 
+/** What the citizen carries to pay: a QR to scan or a code to give at a counter. */
+const Instructions = (props: {
+  instructions: NonNullable<ReturnType<typeof paymentInstructions>>;
+  locale: Locale;
+}) => {
+  const m = MESSAGES[props.locale].instructions;
+  const i = props.instructions;
+  return (
+    <div class="instructions" data-testid="instructions">
+      {"qr_payload" in i ? (
+        <img
+          class="qr"
+          data-testid="qr"
+          alt={m.qrAlt}
+          src={`data:image/svg+xml;base64,${Buffer.from(renderSVG(i.qr_payload), "utf8").toString("base64")}`}
+        />
+      ) : null}
+      <dl>
+        {"payment_code" in i ? (
+          <>
+            <dt>{m.code}</dt>
+            <dd class="code" data-testid="payment-code">
+              {formatPaymentCode(i.payment_code)}
+            </dd>
+          </>
+        ) : null}
+        {"bank" in i && i.bank ? (
+          <>
+            <dt>{m.bank}</dt>
+            <dd>{i.bank}</dd>
+          </>
+        ) : null}
+        {"account" in i && i.account ? (
+          <>
+            <dt>{m.account}</dt>
+            <dd data-testid="account">{i.account}</dd>
+          </>
+        ) : null}
+        {"qr_payload" in i ? (
+          <>
+            <dt>{m.description}</dt>
+            <dd data-testid="transfer-description">{i.description}</dd>
+          </>
+        ) : null}
+        <dt>{m.amount}</dt>
+        <dd>{formatVnd(i.amount, props.locale)}</dd>
+      </dl>
+    </div>
+  );
+};
+
 /** The outcome page, from the ledger: never from what the intermediary's redirect claimed. */
 export const ResultPage = (props: {
   payment: PaymentRecord;
@@ -129,23 +183,29 @@ export const ResultPage = (props: {
   const p = props.payment;
   const other = props.locale === "vi" ? "en" : "vi";
   const processing = p.status === "started" || p.status === "created";
-  const [heading, body] = processing
-    ? [r.processing, r.processingBody]
-    : p.status === "success"
-      ? [r.success, r.successBody]
-      : p.status === "failed"
-        ? [r.failed, p.stateCode === "attempt_cancelled" ? r.cancelledByPayerBody : r.failedBody]
-        : p.status === "expired"
-          ? [r.expired, r.expiredBody]
-          : p.status === "cancelled"
-            ? [r.cancelled, r.cancelledBody]
-            : [r.error, r.errorBody];
+  const instructions = processing ? paymentInstructions(p) : null;
+  const carry = MESSAGES[props.locale].instructions;
+  const [heading, body] = instructions
+    ? "qr_payload" in instructions
+      ? [carry.qrTitle, carry.qrBody]
+      : [carry.codeTitle, carry.codeBody]
+    : processing
+      ? [r.processing, r.processingBody]
+      : p.status === "success"
+        ? [r.success, r.successBody]
+        : p.status === "failed"
+          ? [r.failed, p.stateCode === "attempt_cancelled" ? r.cancelledByPayerBody : r.failedBody]
+          : p.status === "expired"
+            ? [r.expired, r.expiredBody]
+            : p.status === "cancelled"
+              ? [r.cancelled, r.cancelledBody]
+              : [r.error, r.errorBody];
   return (
     <Layout
       locale={props.locale}
       title={heading}
       otherLanguageHref={`/pay/${props.token}/result?lang=${other}`}
-      {...(processing ? { refreshSeconds: 3 } : {})}
+      {...(processing ? { refreshSeconds: instructions ? 5 : 3 } : {})}
     >
       <section
         class={`card status-${processing ? "processing" : p.status}`}
@@ -154,6 +214,7 @@ export const ResultPage = (props: {
       >
         <h1>{heading}</h1>
         <p>{body}</p>
+        {instructions ? <Instructions instructions={instructions} locale={props.locale} /> : null}
         <dl>
           <dt>{m.agency}</dt>
           <dd>{props.agencyName}</dd>

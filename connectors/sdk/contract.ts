@@ -42,6 +42,8 @@ export interface Attempt {
   /** ASCII-only order text carrying the dossier code, safe for every protocol's signature. */
   readonly orderInfo: string;
   readonly dossierCode: string;
+  /** The payment's 16-digit code, for methods that give the citizen something to carry. */
+  readonly paymentCode: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly clientIp: string;
@@ -55,8 +57,24 @@ export interface Attempt {
 /** Where the citizen goes (or what they carry) once an attempt is open. */
 export type Initiation =
   | { readonly kind: "redirect"; readonly url: string; readonly providerTxnId?: string }
-  | { readonly kind: "qr"; readonly payload: string; readonly url?: string }
-  | { readonly kind: "payment_code"; readonly code: string };
+  | {
+      readonly kind: "qr";
+      /** The QR string the citizen's banking app scans (EMVCo for VietQR). */
+      readonly payload: string;
+      /** The transfer the QR encodes, for citizens who type it in instead. */
+      readonly bank?: string;
+      readonly account?: string;
+      readonly accountName?: string;
+      /** The transfer description that must reach PayGov unchanged (it carries the payment code). */
+      readonly description: string;
+    }
+  | {
+      readonly kind: "payment_code";
+      /** What the citizen says at the counter (digits, with a check digit). */
+      readonly code: string;
+      /** Where the citizen can pay with it, for the page. */
+      readonly where?: LocalizedText;
+    };
 
 /** An HTTP request that came from the intermediary, directly or through the citizen's browser. */
 export interface InboundRequest {
@@ -251,6 +269,11 @@ export interface ConnectorDefinition<C = unknown> {
   /** Read from the environment with the connector's own prefix (VNPAY_...). */
   readonly config: Config.Config<C>;
   readonly make: (config: C, runtime: ConnectorRuntime) => Connector;
+  /**
+   * The payer types the amount (a bank transfer to a QR's account): a callback may report less or more
+   * than is due, and PayGov records it (refunding a short or surplus transfer) instead of refusing it.
+   */
+  readonly payerSetsAmount?: boolean;
   /** Origins the citizen's browser is sent to (for the checkout page's CSP form-action). */
   readonly browserOrigins: (config: C) => ReadonlyArray<string>;
   readonly simulator?: (options: SimulatorOptions<C>) => Hono;
