@@ -1,0 +1,123 @@
+/**
+ * VietQR over NAPAS 247: PayGov shows a dynamic VietQR for the collection account, the citizen's
+ * banking app transfers, and the account's bank notifies PayGov. There is nothing to call at open
+ * (the QR is built here), no query (a merchant cannot ask a bank about a transfer it has not seen)
+ * and no refund API; the bank's daily statement is the reconciliation file. Transport only; every rule
+ * of the protocol lives in protocol.ts.
+ */
+import { Effect } from "effect";
+import { type Connector, type ConnectorRuntime, defineConnector } from "../sdk/contract.ts";
+import { type ConnectorError, InvalidRequest, Unavailable } from "../sdk/errors.ts";
+import { bankName } from "./banks.ts";
+import { merchantOf, type VietqrConfig, vietqrConfig } from "./config.ts";
+import { attemptQr, notificationAnswer, verifyNotification } from "./protocol.ts";
+import { vietqrSimulator } from "./simulator.tsx";
+
+export type { VietqrConfig } from "./config.ts";
+
+/** GETs the statement with a timeout. Reading a file changes nothing at the bank: every failure may retry. */
+const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, ConnectorError> =>
+  Effect.gen(function* () {
+    const response = yield* Effect.tryPromise({
+      try: (interrupt) =>
+        runtime.fetch(url, {
+          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
+        }),
+      catch: (error) =>
+        new Unavailable({
+          message: `the bank's statement could not be fetched (${error instanceof Error ? error.name : "error"})`,
+        }),
+    });
+    if (response.status >= 500)
+      return yield* new Unavailable({ message: `the bank's statement: HTTP ${response.status}` });
+    if (!response.ok)
+      return yield* new InvalidRequest({ message: `the bank's statement: HTTP ${response.status}` });
+    return yield* Effect.tryPromise({
+      try: () => response.text(),
+      catch: () => new Unavailable({ message: "the bank's statement was cut off" }),
+    });
+  });
+
+/** The VietQR connector: every optional method it has, typed as present. */
+export interface VietqrConnector extends Connector {
+  /** The bank's statement of one Vietnam business date (yyyy-MM-dd), as VIETQR_RECON_URL serves it. */
+  reconciliationFile(businessDate: string): Effect.Effect<string, ConnectorError>;
+}
+
+export const makeVietqr = (config: VietqrConfig, runtime: ConnectorRuntime): VietqrConnector => {
+  const merchant = merchantOf(config);
+  return {
+    initiate: (attempt) => {
+      const qr = attemptQr(merchant, attempt.reference, attempt.amount);
+      return qr.ok
+        ? Effect.succeed({
+            kind: "qr",
+            payload: qr.value.payload,
+            bank: bankName(merchant.bankBin),
+            account: merchant.accountNo,
+            accountName: merchant.accountName,
+            description: qr.value.description,
+          })
+        : Effect.fail(new InvalidRequest({ message: qr.message }));
+    },
+
+    // Only the bank's server notification exists: a banking app never sends the citizen's browser back.
+    verifyCallback: (request, channel) =>
+      channel === "ipn"
+        ? verifyNotification(request, merchant, runtime.now())
+        : { ok: false, rejection: { reason: "malformed", message: "VietQR has no browser return" } },
+
+    acknowledge: notificationAnswer,
+
+    reconciliationFile: (businessDate) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
+        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
+      const url = new URL(config.reconUrl);
+      url.searchParams.set("date", businessDate.replaceAll("-", ""));
+      return getText(runtime, url);
+    },
+  };
+};
+
+const LOGO_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" role="img" aria-label="VietQR">' +
+  '<rect x="1" y="1" width="118" height="38" rx="8" fill="#fff" stroke="#00558f" stroke-width="2"/>' +
+  '<rect x="9" y="9" width="9" height="9" fill="#00558f"/><rect x="22" y="9" width="9" height="9" fill="#00558f"/>' +
+  '<rect x="9" y="22" width="9" height="9" fill="#00558f"/><rect x="22" y="22" width="9" height="9" fill="#da251d"/>' +
+  '<text x="38" y="27" font-family="Arial, Helvetica, sans-serif" font-size="16" font-weight="700">' +
+  '<tspan fill="#da251d">Viet</tspan><tspan fill="#00558f">QR</tspan></text>' +
+  "</svg>";
+
+/** VietQR: a NAPAS 247 transfer from any Vietnamese banking app, by scanning the QR. */
+export const vietqr = defineConnector<VietqrConfig>({
+  id: "vietqr",
+  display: {
+    name: { vi: "VietQR", en: "VietQR" },
+    description: {
+      vi: "Chuyển khoản nhanh NAPAS 247 từ ứng dụng của mọi ngân hàng",
+      en: "NAPAS 247 instant transfer from any banking app",
+    },
+    logoSvg: LOGO_SVG,
+    methods: [
+      { vi: "Quét mã VietQR bằng ứng dụng ngân hàng", en: "Scan the VietQR with a banking app" },
+      { vi: "Chuyển khoản đúng số tiền và nội dung", en: "Transfer with the exact amount and description" },
+    ],
+  },
+  capabilities: {
+    redirect: false,
+    qr: true,
+    billLookup: false,
+    // A merchant cannot ask a bank about a transfer: it learns of money only when it arrives.
+    query: false,
+    refund: false,
+    refundStatus: false,
+    reconciliationFile: true,
+  },
+  // The citizen confirms (or types) the amount in the banking app: a transfer may be short or over.
+  payerSetsAmount: true,
+  config: vietqrConfig,
+  make: makeVietqr,
+  // The citizen's browser is never sent anywhere: the QR is shown on PayGov's own page.
+  browserOrigins: () => [],
+  simulator: vietqrSimulator,
+});
