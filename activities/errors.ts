@@ -5,3 +5,6 @@ export class AttemptNotFound extends Data.TaggedError("AttemptNotFound")<{ reado
 export class ConnectorNotEnabled extends Data.TaggedError("ConnectorNotEnabled")<{
   readonly message: string;
 }> {}
+export class RefundNotAvailable extends Data.TaggedError("RefundNotAvailable")<{
+  readonly message: string;
+}> {}

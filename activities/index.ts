@@ -1,9 +1,11 @@
 import { Context } from "@temporalio/activity";
 import type { ManagedRuntime } from "effect";
+import * as inquiries from "./inquiries.ts";
 import * as payments from "./payments.ts";
+import * as refunds from "./refunds.ts";
 import { makeRunner } from "./run.ts";
 import type { ActivityServices } from "./services.ts";
-import type { PaymentActivities } from "./types.ts";
+import type { InquiryActivities, PaymentActivities, RefundActivities } from "./types.ts";
 
 // Activities receive Temporal's cancellation signal so a cancelled activity stops its HTTP calls too.
 const cancellation = (): AbortSignal | undefined => {
@@ -30,5 +32,37 @@ export const createActivities = (
       run(payments.recordPaymentExpired(paymentId, attempts, eventId)),
     recordDuplicateSuccess: (c, eventId) => run(payments.recordDuplicateSuccess(c, eventId)),
     recordLateSuccess: (c, eventId) => run(payments.recordLateSuccess(c, eventId)),
+    recordRefundSubmitted: (submission) => run(refunds.recordRefundSubmitted(submission)),
+    cancelAttempt: (attemptId) => run(payments.cancelAttempt(attemptId), cancellation()),
+    recordPaymentCancelled: (paymentId, attemptIds, eventId) =>
+      run(payments.recordPaymentCancelled(paymentId, attemptIds, eventId)),
+    agencyPolicies: (paymentId) => run(payments.agencyPolicies(paymentId)),
+  };
+};
+
+/** The activities the refund workflow calls. */
+export const createRefundActivities = (
+  runtime: ManagedRuntime.ManagedRuntime<ActivityServices, never>,
+): RefundActivities => {
+  const run = makeRunner(runtime);
+  return {
+    submitRefund: (refundId) => run(refunds.submitRefund(refundId), cancellation()),
+    refundStatus: (refundId) => run(refunds.refundStatus(refundId), cancellation()),
+    recordRefundOutcome: (refundId, outcome, eventId) =>
+      run(refunds.recordRefundOutcome(refundId, outcome, eventId)),
+  };
+};
+
+/** The activities the inquiry workflow calls. */
+export const createInquiryActivities = (
+  runtime: ManagedRuntime.ManagedRuntime<ActivityServices, never>,
+): InquiryActivities => {
+  const run = makeRunner(runtime);
+  return {
+    recordInquiryOpened: (input) => run(inquiries.recordInquiryOpened(input)),
+    inspectPayment: (paymentId, ask) => run(inquiries.inspectPayment(paymentId, ask), cancellation()),
+    recordInquiryEscalated: (inquiryId, eventId) => run(inquiries.recordInquiryEscalated(inquiryId, eventId)),
+    recordInquiryResolved: (inquiryId, resolution, eventId) =>
+      run(inquiries.recordInquiryResolved(inquiryId, resolution, eventId)),
   };
 };

@@ -8,9 +8,16 @@ import { asciiOrderInfo } from "../domain/order-info.ts";
 import type { AttemptRecord, PaymentRecord } from "../domain/payment-record.ts";
 import { STATE_CODES } from "../domain/payment-record.ts";
 import type { PaymentCreation } from "../workflows/messages.ts";
+import { attemptFor } from "./attempt-view.ts";
 import { AttemptNotFound, ConnectorNotEnabled, PaymentNotFound } from "./errors.ts";
 import { Connectors, Ledger } from "./services.ts";
-import type { AttemptConclusion, AttemptQueryOutcome, OpenAttemptInput, OpenedAttempt } from "./types.ts";
+import type {
+  AgencyPolicies,
+  AttemptConclusion,
+  AttemptQueryOutcome,
+  OpenAttemptInput,
+  OpenedAttempt,
+} from "./types.ts";
 
 const db = <A>(run: (sql: Db) => Promise<A>) =>
   Effect.flatMap(Ledger, (ledger) => Effect.promise(() => run(ledger.sql)));
@@ -46,28 +53,6 @@ const liveConnector = (id: string) =>
       : Effect.fail(new ConnectorNotEnabled({ message: `connector ${id} is not enabled on this worker` }));
   });
 
-/** The attempt as a connector sees it. */
-const attemptFor = (
-  payment: PaymentRecord,
-  attempt: AttemptRecord,
-  publicUrl: string,
-  extra: { clientIp: string; locale: "vi" | "en" },
-): Attempt => ({
-  paymentId: payment.id,
-  attemptId: attempt.id,
-  reference: attempt.reference,
-  amount: attempt.amount,
-  orderInfo: asciiOrderInfo(payment.reference),
-  dossierCode: payment.reference,
-  paymentCode: payment.paymentCode ?? "",
-  createdAt: attempt.createdAt,
-  expiresAt: attempt.expiresAt,
-  clientIp: extra.clientIp,
-  locale: extra.locale,
-  ipnUrl: `${publicUrl}/callbacks/${attempt.connector}/ipn`,
-  returnUrl: `${publicUrl}/callbacks/${attempt.connector}/return`,
-});
-
 export const recordPaymentCreated = (creation: PaymentCreation, eventId: string) =>
   write({ id: eventId, paymentId: creation.paymentId, type: "payment.created" }, async (tx) => {
     await insertPayment(tx, creation);
@@ -96,6 +81,8 @@ export const openAttempt = (input: OpenAttemptInput) =>
         locale: input.locale,
       }),
     );
+    // A redirect is payable until its own deadline; a QR or a counter code until the payment expires.
+    const expiresAt = initiation.kind === "redirect" ? new Date(input.expiresAt) : payment.expiresAt;
     yield* write(
       {
         id: input.eventId,
@@ -104,13 +91,20 @@ export const openAttempt = (input: OpenAttemptInput) =>
         data: { attempt_id: id, connector: input.connector },
       },
       async (tx) => {
-        await tx`update payment_attempts set initiation = ${tx.json(initiation as never)} where id = ${id}`;
+        await tx`update payment_attempts set initiation = ${tx.json(initiation as never)}, expires_at = ${expiresAt}
+                 where id = ${id}`;
         await tx`update payments set status = 'started', connector = ${input.connector}, state_code = null,
                    state_message = null
                  where id = ${payment.id} and not finished`;
       },
     );
-    return { attemptId: id, reference: attempt.reference, initiation } satisfies OpenedAttempt;
+    return {
+      attemptId: id,
+      reference: attempt.reference,
+      initiation,
+      expiresAt: expiresAt.toISOString(),
+      queryable: connector.query !== undefined,
+    } satisfies OpenedAttempt;
   });
 
 export const recordAttemptError = (attemptId: string, message: string) =>
@@ -146,6 +140,7 @@ export const queryAttempt = (attemptId: string) =>
       result.outcome === "succeeded" && result.amount !== null && result.amount !== attempt.amount;
     return {
       outcome: amountDiffers ? "unknown" : result.outcome,
+      ...(result.cancelledByPayer ? { cancelledByPayer: true } : {}),
       providerTxnId: result.providerTxnId,
       amount: result.amount,
       providerCode: amountDiffers ? `amount_mismatch:${result.providerCode}` : result.providerCode,
@@ -155,7 +150,8 @@ export const queryAttempt = (attemptId: string) =>
 
 const concludeAttempt = (tx: Tx, c: AttemptConclusion, status: "succeeded" | "failed", now: Date) =>
   tx`update payment_attempts set status = ${status}, provider_txn_id = coalesce(${c.providerTxnId}, provider_txn_id),
-       provider_code = ${c.providerCode}, concluded_at = ${now}
+       provider_code = ${c.providerCode}, concluded_at = ${now},
+       received_amount = coalesce(${c.receivedAmount ?? null}::bigint, received_amount)
      where id = ${c.attemptId}`;
 
 const conclusionData = (c: AttemptConclusion, attempt: AttemptRecord) => ({
@@ -266,3 +262,57 @@ const recordExtraSuccess =
 export const recordDuplicateSuccess = recordExtraSuccess("payment.duplicate_success");
 /** An attempt was paid after its payment expired or was cancelled. */
 export const recordLateSuccess = recordExtraSuccess("payment.late_success");
+
+/** Closes an open attempt at the intermediary where the protocol has a way (best effort: a late success is still recorded). */
+export const cancelAttempt = (attemptId: string) =>
+  Effect.gen(function* () {
+    const ledger = yield* Ledger;
+    const set = yield* Connectors;
+    const attempt = yield* loadAttempt(attemptId);
+    const connector = set.live.get(attempt.connector)?.connector;
+    if (!connector?.cancel) return;
+    const payment = yield* loadPayment(attempt.paymentId);
+    yield* connector
+      .cancel(
+        attemptFor(payment, attempt, ledger.links.publicUrl, {
+          clientIp: "127.0.0.1",
+          locale: payment.language,
+        }),
+      )
+      .pipe(Effect.catch((e) => Effect.logWarning(`could not close attempt ${attemptId}: ${e._tag}`)));
+  });
+
+export const recordPaymentCancelled = (
+  paymentId: string,
+  attemptIds: ReadonlyArray<string>,
+  eventId: string,
+) =>
+  Effect.gen(function* () {
+    const ledger = yield* Ledger;
+    yield* write(
+      {
+        id: eventId,
+        paymentId,
+        type: "payment.cancelled",
+        data: { attempts: attemptIds.map((a) => ({ attempt_id: a })) },
+      },
+      async (tx) => {
+        await tx`update payment_attempts set status = 'expired', concluded_at = ${ledger.now()}
+                 where id = any(${attemptIds as string[]}::text[]) and status in ('open', 'unknown')`;
+        await tx`update payments set status = 'cancelled', finished = true, state_code = 'cancelled',
+                   state_message = ${STATE_CODES.cancelled}
+                 where id = ${paymentId} and not finished`;
+      },
+    );
+  });
+
+/** The agency's policies for late and duplicate successes, read when the surprise happens. */
+export const agencyPolicies = (paymentId: string) =>
+  db(async (sql) => {
+    const [row] = await sql`select a.late_success_policy, a.duplicate_success_policy
+                            from payments p join agencies a on a.id = p.agency_id where p.id = ${paymentId}`;
+    return {
+      lateSuccess: (row?.late_success_policy ?? "accept") as AgencyPolicies["lateSuccess"],
+      duplicateSuccess: (row?.duplicate_success_policy ?? "refund") as AgencyPolicies["duplicateSuccess"],
+    };
+  });

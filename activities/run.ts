@@ -15,6 +15,7 @@ export const RETRYABLE: Readonly<Record<string, boolean>> = {
   PaymentNotFound: false,
   AttemptNotFound: false,
   ConnectorNotEnabled: false,
+  RefundNotAvailable: false,
 };
 
 /** Runs an activity's Effect on the worker's runtime; typed failures become ApplicationFailures named by tag. */

@@ -1,3 +1,4 @@
+import { Option, Redacted } from "effect";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { agentRoutes } from "./agents/routes.ts";
@@ -5,10 +6,15 @@ import { callbackRoutes } from "./callbacks/routes.ts";
 import { checkoutRoutes } from "./checkout/routes.tsx";
 import type { ApiDeps } from "./deps.ts";
 import { ApiError } from "./errors.ts";
-import { agencyAuth } from "./middleware/auth.ts";
+import { agencyAuth, opsAuth } from "./middleware/auth.ts";
 import { idempotency } from "./middleware/idempotency.ts";
+import { opsInquiryRoutes } from "./ops/inquiries.ts";
+import { opsRefundRoutes } from "./ops/refunds.ts";
+import { inquiryRoutes } from "./portal/inquiries.ts";
 import { openApiDocument } from "./portal/openapi.ts";
 import { paymentRoutes } from "./portal/payments.ts";
+import { refundRoutes } from "./portal/refunds.ts";
+import { webhookRoutes } from "./portal/webhooks.ts";
 
 /** The whole HTTP edge: portal API, citizen pages, intermediaries' callbacks. */
 export const createApp = (deps: ApiDeps) => {
@@ -33,9 +39,20 @@ export const createApp = (deps: ApiDeps) => {
   });
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(deps.config.publicUrl)));
 
+  const opsKey = Option.match(deps.config.opsApiKey, { onNone: () => null, onSome: Redacted.value });
+  // Operations first: /v1/ops is never an agency's route, whatever the key.
+  const ops = new Hono();
+  ops.use("*", opsAuth(deps.sql, opsKey));
+  ops.route("/", opsRefundRoutes(deps));
+  ops.route("/", opsInquiryRoutes(deps));
+  app.route("/v1/ops", ops);
+
   const portal = new Hono();
-  portal.use("*", agencyAuth(deps.sql), idempotency(deps.sql));
+  portal.use("*", agencyAuth(deps.sql, opsKey), idempotency(deps.sql));
   portal.route("/", paymentRoutes(deps));
+  portal.route("/", refundRoutes(deps));
+  portal.route("/", webhookRoutes(deps));
+  portal.route("/", inquiryRoutes(deps));
   app.route("/v1", portal);
 
   app.route("/callbacks", callbackRoutes(deps));

@@ -1,4 +1,5 @@
 import type { Client } from "@temporalio/client";
+import type { PgBoss } from "pg-boss";
 import type { AppConfig } from "../config/app-config.ts";
 import type { ConnectorSet } from "../connectors/sdk/load.ts";
 import type { Db } from "../db/client.ts";
@@ -13,6 +14,8 @@ export interface ApiDeps {
   readonly connectors: ConnectorSet;
   readonly links: LinkContext;
   readonly timing: PaymentTiming;
+  /** For webhook redeliveries queued from the API. */
+  readonly boss: PgBoss;
   readonly now: () => Date;
 }
 
@@ -21,4 +24,7 @@ export const paymentTiming = (config: AppConfig): PaymentTiming => ({
   attemptQueryAfterMs: config.payments.attemptQueryAfterMs,
   requeryEveryMs: config.payments.requeryEveryMs,
   queriesAtExpiry: 3,
+  lateWindowMs: config.payments.lateWindowMs,
+  refundWindowMs: config.payments.refundWindowMs,
+  refundStatusEveryMs: config.payments.refundStatusEveryMs,
 });

@@ -2,6 +2,7 @@ import { Client, Connection } from "@temporalio/client";
 import type { AppConfig } from "../config/app-config.ts";
 import type { ConnectorSet } from "../connectors/sdk/load.ts";
 import { connect } from "../db/client.ts";
+import { startBoss } from "../webhooks/queue.ts";
 import { type HttpServerHandle, serveHttp } from "../workers/http.ts";
 import { linkContext } from "../workers/platform.ts";
 import { createApp } from "./app.ts";
@@ -24,6 +25,7 @@ export const startApi = async (
   const sql = connect(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const boss = await startBoss(config.databaseUrl, "sender");
   const app = createApp({
     config,
     sql,
@@ -31,6 +33,7 @@ export const startApi = async (
     connectors,
     links: linkContext(config),
     timing: paymentTiming(config),
+    boss,
     now: () => new Date(),
   });
   const server = await serveHttp(app.fetch, port, hostname);
@@ -40,6 +43,7 @@ export const startApi = async (
     async close() {
       await server.close();
       await connection.close();
+      await boss.stop({ graceful: true, timeout: 5000 });
       await sql.end({ timeout: 5 });
     },
   };

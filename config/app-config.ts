@@ -18,6 +18,8 @@ export interface AppConfig {
   readonly internalUrl: string;
   /** Signs checkout links and CSRF tokens; rotating it invalidates open checkout links. */
   readonly secretKey: Redacted.Redacted<string>;
+  /** The operations key for /v1/ops (PAYGOV_OPS_API_KEY; generated and printed when unset). */
+  readonly opsApiKey: Option.Option<Redacted.Redacted<string>>;
   readonly sandbox: {
     readonly port: number;
     readonly apiKey: Option.Option<Redacted.Redacted<string>>;
@@ -33,6 +35,14 @@ export interface AppConfig {
     readonly attemptQueryAfterMs: number;
     /** Between two queries of an attempt whose outcome is still pending or unknown. */
     readonly requeryEveryMs: number;
+    /** After expiry or cancellation, how long a late success is still taken by the workflow. */
+    readonly lateWindowMs: number;
+    /** After success, how long refunds go through the intermediary. */
+    readonly refundWindowMs: number;
+    /** Between two status checks of a refund the intermediary has not finished. */
+    readonly refundStatusEveryMs: number;
+    /** How long an inquiry waits for an operator before it is escalated. */
+    readonly inquirySlaMs: number;
   };
   readonly webhooks: {
     /** Wait after each failed try; when the list is spent the delivery is dead. */
@@ -72,6 +82,7 @@ const appConfig = Config.all({
   internalUrl: url("PAYGOV_INTERNAL_URL").pipe(Config.option),
   listenHost: Config.String("PAYGOV_LISTEN_HOST").pipe(Config.withDefault("127.0.0.1")),
   secretKey: Config.Redacted("PAYGOV_SECRET_KEY"),
+  opsApiKey: Config.Redacted("PAYGOV_OPS_API_KEY").pipe(Config.option),
   sandboxApiKey: Config.Redacted("PAYGOV_SANDBOX_API_KEY").pipe(Config.option),
   sandboxWebhookUrl: url("PAYGOV_SANDBOX_WEBHOOK_URL").pipe(Config.option),
   sandboxWebhookSecret: Config.Redacted("PAYGOV_SANDBOX_WEBHOOK_SECRET").pipe(Config.option),
@@ -94,6 +105,10 @@ const appConfig = Config.all({
   defaultExpiresIn: seconds("PAYGOV_DEFAULT_EXPIRES_IN", 1800),
   attemptQueryAfter: seconds("PAYGOV_ATTEMPT_QUERY_AFTER", 900),
   requeryEvery: seconds("PAYGOV_REQUERY_EVERY", 120),
+  lateWindow: seconds("PAYGOV_LATE_WINDOW", 7 * 86_400),
+  refundWindow: seconds("PAYGOV_REFUND_WINDOW", 180 * 86_400),
+  refundStatusEvery: seconds("PAYGOV_REFUND_STATUS_EVERY", 600),
+  inquirySla: seconds("PAYGOV_INQUIRY_SLA", 2 * 86_400),
   webhookRetrySchedule: Config.schema(
     Schema.String.check(
       Schema.makeFilter((raw: string) =>
@@ -133,6 +148,7 @@ export const loadAppConfig = (
           Option.getOrElse(c.publicUrl, () => `http://127.0.0.1:${c.port}`),
         ),
         secretKey: c.secretKey,
+        opsApiKey: c.opsApiKey,
         sandbox: {
           port: c.sandboxPort,
           apiKey: c.sandboxApiKey,
@@ -145,6 +161,10 @@ export const loadAppConfig = (
           defaultExpiresInSeconds: c.defaultExpiresIn,
           attemptQueryAfterMs: c.attemptQueryAfter * 1000,
           requeryEveryMs: c.requeryEvery * 1000,
+          lateWindowMs: c.lateWindow * 1000,
+          refundWindowMs: c.refundWindow * 1000,
+          refundStatusEveryMs: c.refundStatusEvery * 1000,
+          inquirySlaMs: c.inquirySla * 1000,
         },
         webhooks: { retryScheduleMs: c.webhookRetrySchedule, timeoutMs: c.webhookTimeout * 1000 },
       }),

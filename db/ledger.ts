@@ -1,8 +1,12 @@
 import type { TransactionSql } from "postgres";
+import { renderInquiry } from "../domain/inquiry-record.ts";
 import { type PaymentState, paymentState } from "../domain/payment-record.ts";
 import { type LinkContext, renderPayment } from "../domain/payment-resource.ts";
+import { renderRefund } from "../domain/refund-record.ts";
 import type { Db } from "./client.ts";
+import { findInquiry } from "./inquiries.ts";
 import { findPayment } from "./payments.ts";
+import { findRefund } from "./refunds.ts";
 
 export type Tx = TransactionSql;
 
@@ -25,7 +29,28 @@ export interface NewEvent {
   readonly paymentId: string;
   readonly type: string;
   readonly data?: Record<string, unknown>;
+  /** Refund and inquiry events carry their own resource in webhooks, not the payment. */
+  readonly refundId?: string;
+  readonly inquiryId?: string;
 }
+
+/** The resource an event is about, as it stands inside the event's transaction: portals get it in the webhook. */
+const renderSubject = async (
+  tx: Tx,
+  event: NewEvent,
+  ctx: LedgerContext,
+  payment: () => unknown,
+): Promise<unknown> => {
+  if (event.refundId) {
+    const refund = await findRefund(tx, event.refundId);
+    if (refund) return renderRefund(refund, ctx.links);
+  }
+  if (event.inquiryId) {
+    const inquiry = await findInquiry(tx, event.inquiryId);
+    if (inquiry) return renderInquiry(inquiry, ctx.links);
+  }
+  return payment();
+};
 
 /**
  * Appends an event and applies its effect on the projection, exactly once: if the event id is already
@@ -40,8 +65,9 @@ export const applyEvent = (
   ctx.sql.begin(async (tx) => {
     const now = ctx.now();
     const inserted = await tx`
-      insert into payment_events (id, payment_id, type, created_at, state, data)
-      values (${event.id}, ${event.paymentId}, ${event.type}, ${now}, '{}', ${tx.json((event.data ?? {}) as never)})
+      insert into payment_events (id, payment_id, type, created_at, state, data, refund_id, inquiry_id)
+      values (${event.id}, ${event.paymentId}, ${event.type}, ${now}, '{}', ${tx.json((event.data ?? {}) as never)},
+              ${event.refundId ?? null}, ${event.inquiryId ?? null})
       on conflict (id) do nothing
       returning id`;
     if (inserted.length === 0) return false;
@@ -50,7 +76,7 @@ export const applyEvent = (
     const payment = await findPayment(tx as unknown as Db, event.paymentId);
     if (payment === null) throw new Error(`payment ${event.paymentId} vanished inside its own transaction`);
     const state: PaymentState = paymentState(payment);
-    const resource = renderPayment(payment, ctx.links);
+    const resource = await renderSubject(tx, event, ctx, () => renderPayment(payment, ctx.links));
     await tx`update payment_events set state = ${tx.json(state as never)}, resource = ${tx.json(resource as never)}
              where id = ${event.id}`;
     const [agency] = await tx`select webhook_url from agencies where id = ${payment.agencyId}`;

@@ -5,6 +5,7 @@ import { newPaymentCode } from "../domain/payment-code.ts";
 import type { AttemptRecord, PaymentRecord } from "../domain/payment-record.ts";
 import type { PaymentCreation } from "../workflows/messages.ts";
 import type { Db } from "./client.ts";
+import { refundedAmounts } from "./refunds.ts";
 
 type Row = Record<string, unknown>;
 
@@ -12,6 +13,7 @@ const toPayment = (
   row: Row,
   lines: ReadonlyArray<FeeLine>,
   open: OpenAttemptRow | undefined,
+  refunded: number,
 ): PaymentRecord => ({
   id: row.id as string,
   agencyId: row.agency_id as string,
@@ -35,6 +37,7 @@ const toPayment = (
   succeededAt: (row.succeeded_at as Date | null) ?? null,
   paymentCode: (row.payment_code as string | null) ?? null,
   lines,
+  refundedAmount: refunded,
   openAttempt: open
     ? { connector: open.connector, initiation: open.initiation, expiresAt: open.expires_at }
     : null,
@@ -75,7 +78,8 @@ export const findPayment = async (sql: Db, id: string, agencyId?: string): Promi
     : await sql`select * from payments where id = ${id}`;
   if (!row) return null;
   const lines = await sql`select * from payment_lines where payment_id = ${id} order by index`;
-  return toPayment(row, lines.map(toLine), (await openAttempts(sql, [id])).get(id));
+  const refunded = (await refundedAmounts(sql, [id])).get(id) ?? 0;
+  return toPayment(row, lines.map(toLine), (await openAttempts(sql, [id])).get(id), refunded);
 };
 
 /** The payment a payment code stands for, or null. */
@@ -97,11 +101,12 @@ export const findPayments = async (sql: Db, ids: ReadonlyArray<string>): Promise
     linesOf.set(l.payment_id as string, list);
   }
   const open = await openAttempts(sql, ids);
+  const refunded = await refundedAmounts(sql, ids);
   const byId = new Map(
-    rows.map((r) => [
-      r.id as string,
-      toPayment(r, linesOf.get(r.id as string) ?? [], open.get(r.id as string)),
-    ]),
+    rows.map((r) => {
+      const id = r.id as string;
+      return [id, toPayment(r, linesOf.get(id) ?? [], open.get(id), refunded.get(id) ?? 0)];
+    }),
   );
   return ids.flatMap((id) => byId.get(id) ?? []);
 };

@@ -26,7 +26,11 @@ export const newPaymentId = (): string => base32(randomBytes(17), 26);
  * payment, so a retried request can never create a second one (the id becomes the workflow id).
  */
 export const idempotentPaymentId = (agencyId: string, key: string): string =>
-  base32(createHash("sha256").update(`payment\0${agencyId}\0${key}`).digest(), 26);
+  idempotentId("payment", agencyId, key);
+
+/** The id an Idempotency-Key stands for, for any kind of resource an agency creates. */
+export const idempotentId = (kind: string, agencyId: string, key: string): string =>
+  base32(createHash("sha256").update(`${kind}\0${agencyId}\0${key}`).digest(), 26);
 
 /** A fresh reference for one attempt at an intermediary: PG + Vietnam date + 10 random characters. */
 export const newAttemptReference = (now: Date): string => {

@@ -27,6 +27,8 @@ export interface PaymentRecord {
   /** The 16-digit code a citizen can pay with at a counter or in a banking app. */
   readonly paymentCode: string | null;
   readonly lines: ReadonlyArray<FeeLine>;
+  /** Refunds of the payment's own money, submitted or done (not a duplicate's or a surplus's). */
+  readonly refundedAmount: number;
   /** The latest attempt still open at an intermediary, if any. */
   readonly openAttempt: {
     readonly connector: string;

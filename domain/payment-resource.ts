@@ -14,8 +14,17 @@ export const nextUrl = (ctx: LinkContext, paymentId: string): string =>
   `${ctx.publicUrl}/pay/${checkoutToken(ctx.secretKey, paymentId)}`;
 
 /** refund_summary as GOV.UK Pay defines it: pending until paid, then available/full; unavailable if never paid. */
-export const refundSummary = (p: Pick<PaymentRecord, "status" | "finished" | "amount">) => {
-  if (p.status === "success") return { status: "available", amount_available: p.amount, amount_submitted: 0 };
+export const refundSummary = (
+  p: Pick<PaymentRecord, "status" | "finished" | "amount" | "refundedAmount">,
+) => {
+  if (p.status === "success") {
+    const available = p.amount - p.refundedAmount;
+    return {
+      status: available > 0 ? "available" : "full",
+      amount_available: available,
+      amount_submitted: p.refundedAmount,
+    };
+  }
   return { status: p.finished ? "unavailable" : "pending", amount_available: 0, amount_submitted: 0 };
 };
 
@@ -33,6 +42,7 @@ export const paymentInstructions = (p: PaymentRecord) => {
       qr_payload: open.initiation.payload,
       ...(open.initiation.bank ? { bank: open.initiation.bank } : {}),
       ...(open.initiation.account ? { account: open.initiation.account } : {}),
+      ...(open.initiation.accountName ? { account_name: open.initiation.accountName } : {}),
       description: open.initiation.description,
       ...common,
     };

@@ -6,9 +6,19 @@ export const SIGNATURE_HEADER = "PayGov-Signature";
 const hmac = (secret: string, timestamp: number, body: string) =>
   createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
 
-/** Signs a webhook body; the timestamp inside the MAC lets receivers refuse stale replays. */
-export const signWebhook = (secret: string, body: string, timestamp: number): string =>
-  `t=${timestamp},v1=${hmac(secret, timestamp, body)}`;
+/**
+ * Signs a webhook body; the timestamp inside the MAC lets receivers refuse stale replays. During a
+ * secret rotation both secrets sign (one v1 each), so a portal can switch to the new one at any time.
+ */
+export const signWebhook = (
+  secrets: string | ReadonlyArray<string>,
+  body: string,
+  timestamp: number,
+): string =>
+  [
+    `t=${timestamp}`,
+    ...(typeof secrets === "string" ? [secrets] : secrets).map((s) => `v1=${hmac(s, timestamp, body)}`),
+  ].join(",");
 
 /**
  * Checks a signature header the way a portal should: recompute in constant time, and refuse

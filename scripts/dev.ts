@@ -24,6 +24,7 @@ const TEMPORAL_UI_PORT = 8233;
 const GENERATED = {
   PAYGOV_SECRET_KEY: () => newSecret(32),
   PAYGOV_SANDBOX_API_KEY: () => `pgv_sandbox_${newSecret(24)}`,
+  PAYGOV_OPS_API_KEY: () => `pgv_ops_${newSecret(24)}`,
   PAYGOV_SANDBOX_WEBHOOK_SECRET: () => newSecret(32),
   VNPAY_TMN_CODE: () => "PAYGOV01",
   VNPAY_HASH_SECRET: () => newSecret(32),
@@ -105,6 +106,7 @@ PayGov is running.
   Temporal UI      ${temporalUi ?? `(external Temporal at ${env.TEMPORAL_ADDRESS})`}
   Sandbox          ${platform.sandboxUrl}   (simulators; demo portal: ${platform.sandboxUrl}/demo-portal/)
   Sandbox API key  ${env.PAYGOV_SANDBOX_API_KEY}
+  Ops API key      ${env.PAYGOV_OPS_API_KEY}   (for /v1/ops)
   Webhook secret   ${env.PAYGOV_SANDBOX_WEBHOOK_SECRET}   (webhooks go to ${env.PAYGOV_SANDBOX_WEBHOOK_URL})
 
 Create a payment (a passport charge, 200.000 ₫), then open its _links.next_url.href in a browser:

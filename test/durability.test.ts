@@ -34,7 +34,7 @@ describe("durability", () => {
     expect(chosen.status).toBe(303);
 
     await stack.stopWorker();
-    const { reference } = await citizen(stack).payAtVnpay(chosen.location, "00");
+    const { reference } = await citizen(stack).payAtVnpay(chosen.location, "success");
     // The IPN is acknowledged although no worker runs: the signal is durable in Temporal.
     const delivery = await eventually("the IPN's answer", async () => {
       const sims = (await (await fetch(`${stack.sandboxUrl}/vnpay/_sim/transactions`)).json()) as {

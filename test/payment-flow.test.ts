@@ -68,7 +68,7 @@ describe("a portal's payment through VNPay", () => {
     expect(new URL(chosen.location).searchParams.get("vnp_Amount")).toBe("20000000");
     expect((await statusOf(payment.payment_id)).status).toBe("started");
 
-    await citizen(stack).payAtVnpay(chosen.location, "00");
+    await citizen(stack).payAtVnpay(chosen.location, "success");
     const state = await eventually("success", async () => {
       const s = await statusOf(payment.payment_id);
       return s.status === "success" ? s : null;
@@ -96,7 +96,7 @@ describe("a portal's payment through VNPay", () => {
   it("lets the citizen try again after a failed attempt, and records the second attempt's success", async () => {
     const payment = await newPayment("svc-lltp");
     const first = await citizen(stack).choose(payment._links.next_url.href, "vnpay");
-    await citizen(stack).payAtVnpay(first.location, "51");
+    await citizen(stack).payAtVnpay(first.location, "failure");
     await eventually("failed", async () => (await statusOf(payment.payment_id)).status === "failed");
     expect(await statusOf(payment.payment_id)).toMatchObject({ status: "failed", finished: false });
 
@@ -107,7 +107,7 @@ describe("a portal's payment through VNPay", () => {
     const firstRef = new URL(first.location).searchParams.get("vnp_TxnRef");
     const secondRef = new URL(second.location).searchParams.get("vnp_TxnRef");
     expect(secondRef).not.toBe(firstRef);
-    await citizen(stack).payAtVnpay(second.location, "00");
+    await citizen(stack).payAtVnpay(second.location, "success");
     await eventually("success", async () => (await statusOf(payment.payment_id)).status === "success");
     const types = (await eventsOf(payment.payment_id)).map((e) => e.type);
     expect(types).toEqual([
@@ -123,8 +123,8 @@ describe("a portal's payment through VNPay", () => {
     const payment = await newPayment();
     const chosen = await citizen(stack).choose(payment._links.next_url.href, "vnpay");
     const reference = new URL(chosen.location).searchParams.get("vnp_TxnRef")!;
-    await vnpayBehaviour(stack, { reference, ipn: "drop" });
-    await citizen(stack).payAtVnpay(chosen.location, "00");
+    await vnpayBehaviour(stack, { reference, callback: "drop" });
+    await citizen(stack).payAtVnpay(chosen.location, "success");
     const state = await eventually("success found by querydr", async () => {
       const s = await statusOf(payment.payment_id);
       return s.status === "success" ? s : null;

@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 /** A started VNPay attempt paid at the simulator whose IPN was held back: we deliver it ourselves. */
-const paidWithHeldIpn = async (outcome = "00") => {
+const paidWithHeldIpn = async (outcome: "success" | "failure" = "success") => {
   n += 1;
   const body = paymentRequestFor(catalogueService("svc-lltp"), {
     dossierCode: `000.00.99.H99-261203-C${n}`,
@@ -28,7 +28,7 @@ const paidWithHeldIpn = async (outcome = "00") => {
   };
   const chosen = await citizen(stack).choose(payment._links.next_url.href, "vnpay");
   const reference = new URL(chosen.location).searchParams.get("vnp_TxnRef")!;
-  await vnpayBehaviour(stack, { reference, ipn: "drop" });
+  await vnpayBehaviour(stack, { reference, callback: "drop" });
   const { returnUrl } = await citizen(stack).payAtVnpay(chosen.location, outcome);
   // The IPN carries the same signed parameter set as the browser return (intermediaries.md §1.4).
   const signed = new URL(returnUrl).searchParams;
@@ -99,7 +99,7 @@ describe("VNPay IPN at /callbacks/vnpay/ipn", () => {
   });
 
   it("records one failure for a declined payment and answers 02 to its repeat", async () => {
-    const { signed, paymentId } = await paidWithHeldIpn("51");
+    const { signed, paymentId } = await paidWithHeldIpn("failure");
     expect((await ipn(signed)).RspCode).toBe("00");
     await eventually("failed", async () => (await statusOf(paymentId)) === "failed");
     expect((await ipn(signed)).RspCode).toBe("02");

@@ -25,9 +25,18 @@ export const webhookBody = (event: {
   JSON.stringify({
     id: event.id,
     type: event.type,
+    // payment.*, refund.*, inquiry.*: what `resource` is.
+    resource_type: event.type.split(".")[0],
     created_date: event.created_at.toISOString(),
     resource: event.resource,
   });
+
+const secretsOf = (agency: Record<string, unknown>, now: Date): string[] => {
+  const current = (agency.webhook_secret as string | null) ?? "";
+  const previous = agency.webhook_secret_previous as string | null;
+  const until = agency.webhook_secret_previous_until as Date | null;
+  return previous && until && until > now ? [current, previous] : [current];
+};
 
 /**
  * Makes one try of one delivery: POST the signed event; on anything but 2xx, record why and queue the
@@ -35,7 +44,8 @@ export const webhookBody = (event: {
  */
 export const deliverWebhook = async (ctx: DeliveryContext, deliveryId: string): Promise<void> => {
   const [delivery] = await ctx.sql`
-    select d.*, e.type, e.created_at as event_created_at, e.resource, a.webhook_secret
+    select d.*, e.type, e.created_at as event_created_at, e.resource, a.webhook_secret,
+           a.webhook_secret_previous, a.webhook_secret_previous_until
     from webhook_deliveries d
     join payment_events e on e.id = d.event_id
     join agencies a on a.id = d.agency_id
@@ -58,7 +68,7 @@ export const deliverWebhook = async (ctx: DeliveryContext, deliveryId: string): 
       headers: {
         "content-type": "application/json",
         "user-agent": "PayGov-Webhooks/1",
-        [SIGNATURE_HEADER]: signWebhook(delivery.webhook_secret ?? "", body, timestamp),
+        [SIGNATURE_HEADER]: signWebhook(secretsOf(delivery, ctx.now()), body, timestamp),
       },
       body,
       signal: AbortSignal.timeout(ctx.timeoutMs),

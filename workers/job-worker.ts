@@ -25,7 +25,15 @@ export const startJobWorker = async (
   await boss.work<{ deliveryId: string }>(
     WEBHOOK_QUEUE,
     // A burst of payments queues webhooks faster than one poll a second drains them: fetch while full.
-    { batchSize: 20, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
+    // Retries are jobs with a start time in the future: NOTIFY wakes the worker when they are queued, not
+    // when they fall due, so the backstop poll must be short for a retry to go out on time.
+    {
+      batchSize: 20,
+      localConcurrency: 2,
+      burstWhenBatchFull: true,
+      pollingIntervalSeconds: 1,
+      notifyPollingIntervalSeconds: 1,
+    },
     async (jobs) => {
       await Promise.all(jobs.map((job) => deliverWebhook(ctx, job.data.deliveryId)));
     },

@@ -21,7 +21,7 @@ export interface RunningPlatform {
   readonly apiUrl: string | null;
   readonly sandboxUrl: string | null;
   /** The sandbox agency's key when this process generated it (so it can be printed). */
-  readonly generated: { sandboxApiKey?: string; sandboxWebhookSecret?: string };
+  readonly generated: { sandboxApiKey?: string; sandboxWebhookSecret?: string; opsApiKey?: string };
   stop(): Promise<void>;
 }
 
@@ -37,6 +37,9 @@ export const startPlatform = async (
   const effectiveEnv = { ...env };
   if (roles.includes("api") && !effectiveEnv.PAYGOV_SANDBOX_API_KEY) {
     generated.sandboxApiKey = effectiveEnv.PAYGOV_SANDBOX_API_KEY = `pgv_sandbox_${newSecret(24)}`;
+  }
+  if (roles.includes("api") && !effectiveEnv.PAYGOV_OPS_API_KEY) {
+    generated.opsApiKey = effectiveEnv.PAYGOV_OPS_API_KEY = `pgv_ops_${newSecret(24)}`;
   }
   if (roles.includes("api") && !effectiveEnv.PAYGOV_SANDBOX_WEBHOOK_SECRET) {
     generated.sandboxWebhookSecret = effectiveEnv.PAYGOV_SANDBOX_WEBHOOK_SECRET = newSecret(32);
@@ -107,6 +110,11 @@ const main = async () => {
   if (platform.generated.sandboxApiKey) {
     console.log(
       `Sandbox agency API key (generated, set PAYGOV_SANDBOX_API_KEY to keep it): ${platform.generated.sandboxApiKey}`,
+    );
+  }
+  if (platform.generated.opsApiKey) {
+    console.log(
+      `Operations API key (generated, set PAYGOV_OPS_API_KEY to keep it): ${platform.generated.opsApiKey}`,
     );
   }
   if (platform.generated.sandboxWebhookSecret) {

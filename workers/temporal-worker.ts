@@ -6,7 +6,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from "@temporalio/worker";
 import { Layer, ManagedRuntime } from "effect";
-import { createActivities } from "../activities/index.ts";
+import { createActivities, createInquiryActivities, createRefundActivities } from "../activities/index.ts";
 import { Connectors, Ledger } from "../activities/services.ts";
 import type { AppConfig } from "../config/app-config.ts";
 import type { ConnectorSet } from "../connectors/sdk/load.ts";
@@ -57,7 +57,11 @@ export const startTemporalWorker = async (
     workflowBundle: process.env.PAYGOV_WORKFLOW_BUNDLE
       ? { codePath: process.env.PAYGOV_WORKFLOW_BUNDLE }
       : await workflowBundle(),
-    activities: createActivities(runtime),
+    activities: {
+      ...createActivities(runtime),
+      ...createRefundActivities(runtime),
+      ...createInquiryActivities(runtime),
+    },
     shutdownGraceTime: "10 seconds",
   });
   const running = worker.run();

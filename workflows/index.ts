@@ -1,2 +1,5 @@
 // The entry the Temporal worker bundles: every workflow type PayGov runs.
+
+export { inquiryWorkflow } from "./inquiry.ts";
 export { paymentWorkflow } from "./payment.ts";
+export { refundWorkflow } from "./refund.ts";

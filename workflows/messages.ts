@@ -31,6 +31,12 @@ export interface PaymentTiming {
   readonly requeryEveryMs: number;
   /** Queries made at expiry before an attempt is left as unknown for reconciliation. */
   readonly queriesAtExpiry: number;
+  /** After expiry or cancellation, how long a late success is still taken (then reconciliation finds it). */
+  readonly lateWindowMs: number;
+  /** After success, how long refunds go through the intermediary (later ones go through the treasury). */
+  readonly refundWindowMs: number;
+  /** Between two status checks of a refund the intermediary has not finished. */
+  readonly refundStatusEveryMs: number;
 }
 
 export interface PaymentWorkflowInput {
@@ -83,7 +89,7 @@ export interface CallbackReport {
   readonly providerCode: string;
   readonly paidAt: string | null;
   readonly cancelledByPayer: boolean;
-  readonly channel: "ipn" | "return";
+  readonly channel: "ipn" | "return" | "inquiry";
 }
 
 /** A counter (or bank app) collected the payment with its code: "thu hộ". */
@@ -103,6 +109,31 @@ export type CollectPaymentResult =
       readonly message: string;
     };
 
+/** A portal (or PayGov itself) asks for money back. */
+export interface RequestRefund {
+  readonly refundId: string;
+  readonly amount: number;
+  /** What the caller read as available: a different value now means someone else refunded (412). */
+  readonly refundAmountAvailable: number;
+  readonly reason: string;
+  readonly lines: ReadonlyArray<{ readonly index: number; readonly amount: number }> | null;
+  readonly requestedBy: string;
+}
+
+export type RequestRefundResult =
+  | { readonly ok: true; readonly refundId: string }
+  | {
+      readonly ok: false;
+      readonly reason: "not_available" | "available_mismatch" | "exceeds_available";
+      readonly available: number;
+      readonly message: string;
+    };
+
+export type CancelResult = { readonly ok: true } | { readonly ok: false; readonly status: PaymentStatus };
+
+/** Facts an operator or an inquiry established, reported to the payment as a callback would be. */
+export type InquiryReport = CallbackReport;
+
 /** Resolves once the payment's creation is in the ledger; returns its view. */
 export const paymentRecordedUpdate = defineUpdate<PaymentView>("paymentRecorded");
 /** The citizen chose an intermediary: open (or reopen) an attempt there. */
@@ -111,10 +142,34 @@ export const chooseConnectorUpdate = defineUpdate<ChooseConnectorResult, [Choose
 );
 /** A counter collected the payment: record it once, answer only when it is in the ledger. */
 export const collectPaymentUpdate = defineUpdate<CollectPaymentResult, [CollectPayment]>("collectPayment");
+/** The portal asks for a refund; answered once the refund is in the ledger (or refused). */
+export const requestRefundUpdate = defineUpdate<RequestRefundResult, [RequestRefund]>("requestRefund");
+/** The portal cancels the payment while it is not finished. */
+export const cancelPaymentUpdate = defineUpdate<CancelResult, []>("cancelPayment");
 /** An intermediary reported an outcome (durable as soon as the server accepts it). */
 export const callbackSignal = defineSignal<[CallbackReport]>("callback");
 /** The payment's status as the workflow knows it this instant. */
 export const statusQuery = defineQuery<PaymentView>("status");
 
+/** A refund workflow's input: the refund is already in the ledger as submitted. */
+export interface RefundWorkflowInput {
+  readonly refundId: string;
+  readonly paymentId: string;
+  /** The intermediary has no refund API: an operator completes the refund (ops API). */
+  readonly manual: boolean;
+  readonly timing: { readonly statusEveryMs: number; readonly statusChecks: number };
+}
+
+/** An operator's word on a manual refund (ops API). */
+export interface RefundDecision {
+  readonly status: "success" | "error";
+  readonly note: string;
+  readonly operator: string;
+}
+export const refundDecisionSignal = defineSignal<[RefundDecision]>("refundDecision");
+
 /** Workflow ids are `payment-<payment id>`. */
 export const paymentWorkflowId = (paymentId: string): string => `payment-${paymentId}`;
+
+/** Refund workflows are `refund-<refund id>`, children of their payment's workflow. */
+export const refundWorkflowId = (refundId: string): string => `refund-${refundId}`;

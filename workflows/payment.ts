@@ -1,9 +1,13 @@
 import {
   ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
+  ChildWorkflowFailure,
   condition,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from "@temporalio/workflow";
 import type { AttemptConclusion, AttemptQueryOutcome, PaymentActivities } from "../activities/types.ts";
@@ -11,29 +15,43 @@ import type { Initiation } from "../connectors/sdk/contract.ts";
 import {
   type AttemptView,
   type CallbackReport,
+  type CancelResult,
   type ChooseConnector,
   type ChooseConnectorResult,
   type CollectPayment,
   type CollectPaymentResult,
   callbackSignal,
+  cancelPaymentUpdate,
   chooseConnectorUpdate,
   collectPaymentUpdate,
   type PaymentStatus,
   type PaymentView,
   type PaymentWorkflowInput,
   paymentRecordedUpdate,
+  type RequestRefund,
+  type RequestRefundResult,
+  refundWorkflowId,
+  requestRefundUpdate,
   statusQuery,
 } from "./messages.ts";
+import { refundWorkflow } from "./refund.ts";
 import { ConnectorKey, PaymentStatusKey } from "./search-attributes.ts";
 
 // Ledger writes retry until the database is back: a payment's facts must not be dropped.
 const ledger = proxyActivities<PaymentActivities>({
   startToCloseTimeout: "30 seconds",
-  retry: { initialInterval: "1 second", maximumInterval: "1 minute", backoffCoefficient: 2 },
+  retry: {
+    initialInterval: "1 second",
+    maximumInterval: "1 minute",
+    backoffCoefficient: 2,
+    nonRetryableErrorTypes: ["RefundNotAvailable", "PaymentNotFound", "AttemptNotFound"],
+  },
 });
 
 // Calls to an intermediary give up quickly: the citizen is waiting, and a query is asked again later.
-const intermediary = proxyActivities<Pick<PaymentActivities, "openAttempt" | "queryAttempt">>({
+const intermediary = proxyActivities<
+  Pick<PaymentActivities, "openAttempt" | "queryAttempt" | "cancelAttempt">
+>({
   startToCloseTimeout: "30 seconds",
   retry: {
     initialInterval: "1 second",
@@ -55,19 +73,35 @@ interface Attempt {
   initiation: Initiation | null;
   expiresAt: number;
   nextQueryAt: number;
+  /** The intermediary has a query API; without one only its callback (or nothing) tells. */
+  queryable: boolean;
 }
 
-interface PendingChoice {
-  readonly request: ChooseConnector;
-  result?: ChooseConnectorResult;
-}
+/** A request from the edge (an Update), answered once the main loop has carried it out. */
+type Command =
+  | { kind: "choose"; request: ChooseConnector; result?: ChooseConnectorResult }
+  | { kind: "collect"; request: CollectPayment; result?: CollectPaymentResult }
+  | { kind: "refund"; request: RequestRefund; result?: RequestRefundResult }
+  | { kind: "cancel"; result?: CancelResult };
 
-interface PendingCollection {
-  readonly request: CollectPayment;
-  result?: CollectPaymentResult;
-}
+/** Queues a command for the main loop and waits for its result. */
+const queued = async <C extends Command>(
+  commands: Command[],
+  command: C,
+): Promise<NonNullable<C["result"]>> => {
+  commands.push(command);
+  await condition(() => command.result !== undefined);
+  return command.result as NonNullable<C["result"]>;
+};
 
-/** The life of one payment: created → started → success | failed (retry until expiry) | expired. */
+type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>;
+
+/**
+ * The life of one payment. Collecting: created → started → success | failed (retry until expiry) |
+ * expired | cancelled. Afterwards the workflow stays for the refund window (success) or the late
+ * window (expired, cancelled): refunds run as its child workflows, and a late or second success is
+ * recorded and settled by the agency's policy.
+ */
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ status: PaymentStatus }> {
   const { creation, timing } = input;
   const paymentId = creation.paymentId;
@@ -75,10 +109,15 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
 
   let status: PaymentStatus = "created";
   let recorded = false;
+  let paidAttempt: Attempt | null = null;
+  let finishedAt = 0;
+  /** Money of the payment's own already on its way back (submitted or done refunds). */
+  let refunded = 0;
   const attempts: Attempt[] = [];
-  const choices: PendingChoice[] = [];
-  const collections: PendingCollection[] = [];
+  const commands: Command[] = [];
   const callbacks: CallbackReport[] = [];
+  const refundsRunning = new Map<string, { amount: number; counts: boolean }>();
+  const refundsDone: { refundId: string; attemptId: string; status: "success" | "error" }[] = [];
   const finished = () =>
     status === "success" || status === "expired" || status === "cancelled" || status === "error";
 
@@ -103,24 +142,19 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     await condition(() => recorded);
     return view();
   });
-  setHandler(chooseConnectorUpdate, async (request) => {
-    const choice: PendingChoice = { request };
-    choices.push(choice);
-    await condition(() => choice.result !== undefined);
-    return choice.result!;
-  });
-  setHandler(collectPaymentUpdate, async (request) => {
-    const collection: PendingCollection = { request };
-    collections.push(collection);
-    await condition(() => collection.result !== undefined);
-    return collection.result!;
-  });
+  setHandler(chooseConnectorUpdate, (request) => queued<Of<"choose">>(commands, { kind: "choose", request }));
+  setHandler(collectPaymentUpdate, (request) =>
+    queued<Of<"collect">>(commands, { kind: "collect", request }),
+  );
+  setHandler(requestRefundUpdate, (request) => queued<Of<"refund">>(commands, { kind: "refund", request }));
+  setHandler(cancelPaymentUpdate, () => queued<Of<"cancel">>(commands, { kind: "cancel" }));
   setHandler(callbackSignal, (report) => {
     callbacks.push(report);
   });
 
   const setStatus = (next: PaymentStatus) => {
     status = next;
+    if (finished() && finishedAt === 0) finishedAt = Date.now();
     upsertSearchAttributes([{ key: PaymentStatusKey, value: next }]);
   };
 
@@ -142,17 +176,167 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     cancelledByPayer: facts.cancelledByPayer ?? false,
   });
 
+  // ── Refunds ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Refunds recorded but waiting for the previous one of the same attempt to finish. */
+  const refundQueues = new Map<string, { refundId: string; manual: boolean }[]>();
+
+  // One refund at a time per attempt at the intermediary: several protocols (VNPay's 94) refuse a
+  // second refund while one is in progress, and report only the latest when asked.
+  const launchRefund = async (attemptId: string, refundId: string, manual: boolean) => {
+    const child = await startChild(refundWorkflow, {
+      workflowId: refundWorkflowId(refundId),
+      args: [
+        {
+          refundId,
+          paymentId,
+          manual,
+          timing: { statusEveryMs: timing.refundStatusEveryMs, statusChecks: 6 },
+        },
+      ],
+      // A refund in flight finishes even if its payment's workflow is ever terminated by an operator.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    child.result().then(
+      (r) => refundsDone.push({ refundId, attemptId, status: r.status }),
+      (err) => {
+        if (!(err instanceof ChildWorkflowFailure)) throw err;
+        refundsDone.push({ refundId, attemptId, status: "error" });
+      },
+    );
+  };
+
+  /** Records a refund and starts its child workflow; PayGov's own refunds come through here too. */
+  const startRefund = async (
+    refundId: string,
+    attempt: Attempt,
+    amount: number,
+    reason: string,
+    counts: boolean,
+    lines: RequestRefund["lines"],
+    requestedBy: string,
+  ) => {
+    const { manual } = await ledger.recordRefundSubmitted({
+      refundId,
+      paymentId,
+      attemptId: attempt.attemptId,
+      amount,
+      reason,
+      countsAgainstPayment: counts,
+      lines,
+      requestedBy,
+      eventId: `${refundId}:submitted`,
+    });
+    if (counts) refunded += amount;
+    refundsRunning.set(refundId, { amount, counts });
+    const queue = refundQueues.get(attempt.attemptId);
+    if (queue) queue.push({ refundId, manual });
+    else {
+      refundQueues.set(attempt.attemptId, []);
+      await launchRefund(attempt.attemptId, refundId, manual);
+    }
+  };
+
+  /** A refund PayGov makes by itself (a duplicate, a late or short or surplus transfer). */
+  const automaticRefund = async (attempt: Attempt, amount: number, reason: string) => {
+    if (amount <= 0) return;
+    await startRefund(`${attempt.attemptId}-${reason}`, attempt, amount, reason, false, null, "paygov");
+  };
+
+  const requestRefund = async (request: RequestRefund): Promise<RequestRefundResult> => {
+    const available = status === "success" ? creation.amount - refunded : 0;
+    if (status !== "success" || paidAttempt === null) {
+      return {
+        ok: false,
+        reason: "not_available",
+        available,
+        message: `A ${status} payment cannot be refunded`,
+      };
+    }
+    if (request.refundAmountAvailable !== available) {
+      return {
+        ok: false,
+        reason: "available_mismatch",
+        available,
+        message: `refund_amount_available is ${available}, not ${request.refundAmountAvailable}`,
+      };
+    }
+    if (request.amount > available) {
+      return {
+        ok: false,
+        reason: "exceeds_available",
+        available,
+        message: `Only ${available} VND can be refunded`,
+      };
+    }
+    try {
+      await startRefund(
+        request.refundId,
+        paidAttempt,
+        request.amount,
+        request.reason,
+        true,
+        request.lines,
+        request.requestedBy,
+      );
+    } catch (err) {
+      // The ledger's own check (under a lock) disagreed: answer with what the ledger says.
+      if (
+        err instanceof ActivityFailure &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === "RefundNotAvailable"
+      ) {
+        return { ok: false, reason: "available_mismatch", available, message: err.cause.message };
+      }
+      throw err;
+    }
+    return { ok: true, refundId: request.refundId };
+  };
+
+  const settleRefunds = async () => {
+    for (const done of refundsDone.splice(0)) {
+      const running = refundsRunning.get(done.refundId);
+      refundsRunning.delete(done.refundId);
+      // A refused refund gives the money back to what can be refunded.
+      if (running?.counts && done.status === "error") refunded -= running.amount;
+      const next = refundQueues.get(done.attemptId)?.shift();
+      if (next) await launchRefund(done.attemptId, next.refundId, next.manual);
+      else refundQueues.delete(done.attemptId);
+    }
+  };
+
+  // ── Attempts and their outcomes ───────────────────────────────────────────────────────────────
+
   // Money moved at the intermediary: whatever state the payment is in, the fact is recorded.
   const attemptPaid = async (attempt: Attempt, c: AttemptConclusion) => {
     if (attempt.status === "succeeded") return; // the same success reported twice
     attempt.status = "succeeded";
+    const surplus = (c.receivedAmount ?? creation.amount) - creation.amount;
     if (!finished()) {
       await ledger.recordPaymentSucceeded(c, `${paymentId}:succeeded`);
+      paidAttempt = attempt;
       setStatus("success");
-    } else if (status === "success") {
+      await automaticRefund(attempt, surplus, "overpayment");
+      return;
+    }
+    const received = c.receivedAmount ?? creation.amount;
+    if (status === "success") {
       await ledger.recordDuplicateSuccess(c, `${attempt.attemptId}:duplicate_success`);
+      const policies = await ledger.agencyPolicies(paymentId);
+      if (policies.duplicateSuccess === "refund")
+        await automaticRefund(attempt, received, "duplicate_payment");
+      return;
+    }
+    await ledger.recordLateSuccess(c, `${attempt.attemptId}:late_success`);
+    const policies = await ledger.agencyPolicies(paymentId);
+    // A payment the agency cancelled stays cancelled; an expired one may be accepted late by policy.
+    if (status === "expired" && policies.lateSuccess === "accept") {
+      await ledger.recordPaymentSucceeded(c, `${paymentId}:succeeded`);
+      paidAttempt = attempt;
+      setStatus("success");
+      await automaticRefund(attempt, surplus, "overpayment");
     } else {
-      await ledger.recordLateSuccess(c, `${attempt.attemptId}:late_success`);
+      await automaticRefund(attempt, received, "late_payment");
     }
   };
 
@@ -162,6 +346,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     const latest = attempt === attempts[attempts.length - 1];
     await ledger.recordAttemptFailed(c, `${attempt.attemptId}:failed`, latest && !finished());
     if (latest && !finished()) setStatus("failed");
+    // A short transfer did reach PayGov's account: it goes back.
+    if (c.receivedAmount !== undefined) await automaticRefund(attempt, c.receivedAmount, "underpayment");
   };
 
   const applyCallback = async (report: CallbackReport) => {
@@ -216,6 +402,19 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     const seq = attempts.length + 1;
     const attemptId = `${paymentId}-${seq}`;
     const attemptExpiresAt = Math.min(expiresAt, now + ATTEMPT_LIFETIME_MS);
+    const attempt: Attempt = {
+      attemptId,
+      seq,
+      connector: request.connector,
+      reference: "",
+      providerTxnId: null,
+      status: "error",
+      initiation: null,
+      expiresAt: attemptExpiresAt,
+      nextQueryAt: Number.POSITIVE_INFINITY,
+      queryable: false,
+    };
+    attempts.push(attempt);
     try {
       const opened = await intermediary.openAttempt({
         paymentId,
@@ -226,16 +425,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
         expiresAt: new Date(attemptExpiresAt).toISOString(),
         eventId: `${attemptId}:started`,
       });
-      attempts.push({
-        attemptId,
-        seq,
-        connector: request.connector,
+      Object.assign(attempt, {
         reference: opened.reference,
-        providerTxnId: null,
         status: "open",
         initiation: opened.initiation,
-        expiresAt: attemptExpiresAt,
-        nextQueryAt: now + timing.attemptQueryAfterMs,
+        expiresAt: Date.parse(opened.expiresAt),
+        queryable: opened.queryable,
+        // An intermediary that cannot be asked is never asked: its callback is the only word.
+        nextQueryAt: opened.queryable ? now + timing.attemptQueryAfterMs : Number.POSITIVE_INFINITY,
       });
       upsertSearchAttributes([{ key: ConnectorKey, value: request.connector }]);
       if (!finished()) setStatus("started");
@@ -244,17 +441,6 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
       if (!(err instanceof ActivityFailure)) throw err;
       const message = err.cause?.message ?? err.message;
       await ledger.recordAttemptError(attemptId, message);
-      attempts.push({
-        attemptId,
-        seq,
-        connector: request.connector,
-        reference: "",
-        providerTxnId: null,
-        status: "error",
-        initiation: null,
-        expiresAt: attemptExpiresAt,
-        nextQueryAt: Number.POSITIVE_INFINITY,
-      });
       return { ok: false, reason: "initiate_failed", message };
     }
   };
@@ -294,30 +480,63 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     return { ok: true, duplicate: false, attemptId: attempt.attemptId };
   };
 
-  const drainInbox = async () => {
-    while (callbacks.length > 0) await applyCallback(callbacks.shift()!);
-    while (choices.length > 0 || collections.length > 0) {
-      const choice = choices.shift();
-      if (choice) choice.result = await choose(choice.request);
-      const collection = collections.shift();
-      if (collection) collection.result = await collect(collection.request);
-      while (callbacks.length > 0) await applyCallback(callbacks.shift()!);
+  const openAttempts = () => attempts.filter((a) => a.status === "open" || a.status === "unknown");
+
+  // The portal withdraws the payment; attempts still open are closed where their protocol allows.
+  const cancel = async (): Promise<CancelResult> => {
+    if (finished()) return { ok: false, status };
+    const open = openAttempts();
+    for (const attempt of open) await intermediary.cancelAttempt(attempt.attemptId).catch(() => undefined);
+    await ledger.recordPaymentCancelled(
+      paymentId,
+      open.map((a) => a.attemptId),
+      `${paymentId}:cancelled`,
+    );
+    for (const attempt of open) attempt.status = "expired";
+    setStatus("cancelled");
+    return { ok: true };
+  };
+
+  const perform = async (command: Command) => {
+    switch (command.kind) {
+      case "choose":
+        command.result = await choose(command.request);
+        return;
+      case "collect":
+        command.result = await collect(command.request);
+        return;
+      case "refund":
+        command.result = await requestRefund(command.request);
+        return;
+      case "cancel":
+        command.result = await cancel();
+        return;
     }
   };
 
-  const openAttempts = () => attempts.filter((a) => a.status === "open" || a.status === "unknown");
+  // Callbacks first (facts already true at the intermediary), then requests in arrival order.
+  const drainInbox = async () => {
+    await settleRefunds();
+    while (callbacks.length > 0) await applyCallback(callbacks.shift()!);
+    while (commands.length > 0) {
+      await perform(commands.shift()!);
+      while (callbacks.length > 0) await applyCallback(callbacks.shift()!);
+    }
+    await settleRefunds();
+  };
+  const inboxWaiting = () => commands.length > 0 || callbacks.length > 0 || refundsDone.length > 0;
 
   // Before declaring the payment expired, ask every intermediary still holding an attempt.
   const expire = async () => {
     const unknown = new Set<Attempt>();
     for (let round = 0; round < timing.queriesAtExpiry && !finished(); round++) {
       unknown.clear();
-      for (const attempt of openAttempts()) {
+      for (const attempt of openAttempts().filter((a) => a.queryable)) {
         const outcome = await applyQuery(attempt, await ask(attempt));
         if (finished()) return;
         if (outcome === "unknown") unknown.add(attempt);
       }
-      if (openAttempts().length === 0) break;
+      if (openAttempts().filter((a) => a.queryable).length === 0) break;
       if (round + 1 < timing.queriesAtExpiry) {
         await condition(() => callbacks.length > 0, timing.requeryEveryMs);
         while (callbacks.length > 0) await applyCallback(callbacks.shift()!);
@@ -333,15 +552,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     setStatus("expired");
   };
 
+  // ── The payment's life ────────────────────────────────────────────────────────────────────────
+
   await ledger.recordPaymentCreated(creation, `${paymentId}:created`);
   recorded = true;
 
   while (!finished()) {
     const wakeAt = Math.min(expiresAt, ...openAttempts().map((a) => a.nextQueryAt));
-    await condition(
-      () => choices.length > 0 || callbacks.length > 0 || collections.length > 0,
-      Math.max(1, wakeAt - Date.now()),
-    );
+    await condition(inboxWaiting, Math.max(1, wakeAt - Date.now()));
     await drainInbox();
     for (const attempt of openAttempts()) {
       if (finished()) break;
@@ -350,7 +568,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     if (!finished() && Date.now() >= expiresAt) await expire();
   }
 
-  // Whatever arrived while the last step ran is still applied: a second success is recorded too.
+  // After: refunds while the refund window lasts, late or second successes while they can come.
+  const until = () => finishedAt + (status === "success" ? timing.refundWindowMs : timing.lateWindowMs);
+  while (Date.now() < until() || refundsRunning.size > 0 || inboxWaiting()) {
+    await drainInbox();
+    if (Date.now() >= until() && refundsRunning.size === 0) break;
+    await condition(inboxWaiting, Math.max(1, until() - Date.now()));
+  }
   await drainInbox();
   await condition(allHandlersFinished);
   return { status };

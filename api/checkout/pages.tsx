@@ -1,5 +1,5 @@
 import { renderSVG } from "uqr";
-import type { Display, Locale } from "../../connectors/sdk/contract.ts";
+import type { Display, Locale, LocalizedText } from "../../connectors/sdk/contract.ts";
 import { formatPaymentCode } from "../../domain/payment-code.ts";
 import type { PaymentRecord } from "../../domain/payment-record.ts";
 import { paymentInstructions } from "../../domain/payment-resource.ts";
@@ -126,6 +126,7 @@ const Instructions = (props: {
 }) => {
   const m = MESSAGES[props.locale].instructions;
   const i = props.instructions;
+  const where = "where" in i ? (i.where as LocalizedText | undefined) : undefined;
   return (
     <div class="instructions" data-testid="instructions">
       {"qr_payload" in i ? (
@@ -151,6 +152,12 @@ const Instructions = (props: {
             <dd>{i.bank}</dd>
           </>
         ) : null}
+        {"account_name" in i && i.account_name ? (
+          <>
+            <dt>{m.accountName}</dt>
+            <dd>{i.account_name}</dd>
+          </>
+        ) : null}
         {"account" in i && i.account ? (
           <>
             <dt>{m.account}</dt>
@@ -166,6 +173,7 @@ const Instructions = (props: {
         <dt>{m.amount}</dt>
         <dd>{formatVnd(i.amount, props.locale)}</dd>
       </dl>
+      {where ? <p data-testid="where">{where[props.locale]}</p> : null}
     </div>
   );
 };

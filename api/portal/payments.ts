@@ -21,43 +21,10 @@ import {
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import type { IdempotencyVariables } from "../middleware/idempotency.ts";
+import { decode, readJson, withTimeout } from "../request-body.ts";
 
 /** How long a create request waits for the workflow to record the payment before answering 503. */
 const CREATE_TIMEOUT_MS = 15_000;
-
-const readJson = async (text: string): Promise<unknown> => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError("malformed_json", "The request body is not valid JSON");
-  }
-};
-
-const decode = <S extends Schema.Top>(schema: S, input: unknown): S["Type"] => {
-  const exit = Schema.decodeUnknownExit(schema as never)(input, { errors: "all" });
-  if (Exit.isSuccess(exit)) return exit.value as S["Type"];
-  const error = Cause.findErrorOption(exit.cause);
-  if (error._tag === "None" || !Schema.isSchemaError(error.value)) throw Cause.squash(exit.cause);
-  const problem = firstFieldProblem(error.value.issue);
-  throw new ApiError(problem.missing ? "missing_field" : "invalid_field", problem.description, problem.field);
-};
-
-const withTimeout = <A>(promise: Promise<A>, ms: number): Promise<A> =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) =>
-      setTimeout(
-        () =>
-          reject(
-            new ApiError(
-              "service_unavailable",
-              "PayGov could not record the payment in time; retry with the same Idempotency-Key",
-            ),
-          ),
-        ms,
-      ).unref(),
-    ),
-  ]);
 
 /** The portal API's payment resources: create, read, list, events. */
 export const paymentRoutes = (deps: ApiDeps) => {

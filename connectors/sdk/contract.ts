@@ -131,6 +131,8 @@ export interface OutboundResponse {
 /** The intermediary's answer to "what happened to this attempt?". */
 export interface QueryResult {
   readonly outcome: Outcome;
+  /** True when the intermediary says the citizen cancelled (a failed outcome). */
+  readonly cancelledByPayer?: boolean;
   readonly providerTxnId: string | null;
   readonly amount: number | null;
   readonly providerCode: string;

@@ -1,34 +1,22 @@
-import type { ConformanceDriver, DriverContext, PayOutcome } from "../sdk/conformance/driver.ts";
-import type { CapturedCallback, SimBehaviour } from "../sdk/simulator-kit.ts";
+import type { ConformanceDriver, DriverContext } from "../sdk/conformance/driver.ts";
+import type { CapturedCallback } from "../sdk/simulator-kit.ts";
 import { signQuery } from "./protocol.ts";
 
-const OUTCOME_CODE: Record<PayOutcome, string> = { success: "00", failure: "51", cancel: "24" };
+/** The simulator's shared control API (connectors/sdk/simulator-kit.ts), under /vnpay/_sim. */
+const sim = async (ctx: DriverContext, path: string, init?: RequestInit) => {
+  const response = await fetch(`${ctx.sandboxUrl}/vnpay/_sim${path}`, init);
+  if (!response.ok) throw new Error(`VNPay simulator ${path}: ${response.status} ${await response.text()}`);
+  return response;
+};
 
-const post = async (ctx: DriverContext, path: string, body: unknown) => {
-  const response = await fetch(`${ctx.sandboxUrl}/vnpay${path}`, {
+const postJson = (ctx: DriverContext, path: string, body: unknown) =>
+  sim(ctx, path, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`VNPay simulator ${path}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<Record<string, unknown>>;
-};
 
-// The VNPay simulator predates the kit's vocabulary; this maps one onto the other.
-const toVnpay = (b: Partial<SimBehaviour>): Record<string, unknown> => {
-  const out: Record<string, unknown> = {};
-  if (b.callback === "reorder") Object.assign(out, { order: "return_first", ipn: "delay" });
-  else if (b.callback !== undefined) out.ipn = b.callback;
-  if (b.delayMs !== undefined) out.delayMs = b.delayMs;
-  if (b.tamperAmount !== undefined) out.tamperAmount = b.tamperAmount;
-  if (b.tamperSignature !== undefined) out.tamperSignature = b.tamperSignature;
-  if (b.api === "hang") Object.assign(out, { api: "slow", delayMs: 120_000 });
-  else if (b.api !== undefined) out.api = b.api;
-  if (b.refund !== undefined) out.refundOutcome = b.refund === "accept" ? "00" : "09";
-  if (b.autoPay !== undefined) out.autoPay = b.autoPay === null ? null : OUTCOME_CODE[b.autoPay];
-  return out;
-};
-
+/** The signed vnp_* parameters of a captured IPN, without the hash fields (§1.3). */
 const paramsOf = (callback: CapturedCallback): Record<string, string> => {
   const params: Record<string, string> = {};
   for (const [k, v] of new URL(callback.url).searchParams) {
@@ -47,43 +35,36 @@ export const vnpayDriver: ConformanceDriver = {
   connector: "vnpay",
   shape: "checkout",
   env: { VNPAY_TMN_CODE: "PAYGOVT1", VNPAY_HASH_SECRET: "conformance-vnpay-hash-secret-0001" },
+  // VNPay sends the IPN for declines and cancels too (§1.4).
   callsBackOnFailure: true,
+  // The attempt is a signed URL; nothing reaches VNPay until the browser opens it.
   initiatesByApi: false,
 
   async pay(ctx, attempt, outcome) {
+    // Opening the page is what records the payment at VNPay, as the citizen's browser would.
     const page = await fetch(attempt.location);
     if (page.status !== 200) throw new Error(`the VNPay simulator refused the payment page: ${page.status}`);
-    const { returnUrl } = await post(ctx, "/_sim/pay", {
-      reference: attempt.reference,
-      outcome: OUTCOME_CODE[outcome],
-    });
+    const { returnUrl } = (await (
+      await postJson(ctx, "/pay", { reference: attempt.reference, outcome })
+    ).json()) as { returnUrl?: unknown };
     return { returnUrl: typeof returnUrl === "string" ? returnUrl : null };
   },
 
   async behave(ctx, reference, behaviour) {
-    await post(ctx, "/_sim/behaviour", {
-      ...(reference === null ? {} : { reference }),
-      ...toVnpay(behaviour),
-    });
+    await postJson(ctx, "/behaviour", { ...behaviour, reference });
   },
 
   async reset(ctx) {
-    await fetch(`${ctx.sandboxUrl}/vnpay/_sim/behaviour`, { method: "DELETE" });
+    await sim(ctx, "/behaviour", { method: "DELETE" });
   },
 
   async lastCallback(ctx, reference) {
-    const { transactions } = (await (await fetch(`${ctx.sandboxUrl}/vnpay/_sim/transactions`)).json()) as {
-      transactions: { txnRef: string; lastIpn: string | null }[];
-    };
-    const order = transactions.findLast((t) => t.txnRef === reference);
-    if (!order?.lastIpn) throw new Error(`the VNPay simulator sent no IPN for ${reference}`);
-    // The IPN is a GET from VNPay's servers to the registered IPN URL (intermediaries.md §1.4).
-    return {
-      method: "GET",
-      url: `${ctx.apiUrl}/callbacks/vnpay/ipn?${order.lastIpn}`,
-      headers: {},
-      body: "",
-    };
+    const captured = (await (
+      await sim(ctx, `/callbacks/${encodeURIComponent(reference)}`)
+    ).json()) as CapturedCallback;
+    // The simulator sends to the sandbox's view of PayGov; the test delivers to the API it runs.
+    const query = new URL(captured.url).search;
+    return { ...captured, url: `${ctx.apiUrl}/callbacks/vnpay/ipn${query}` };
   },
 
   resign(ctx, callback, changes) {

@@ -1,6 +1,7 @@
 /**
- * The VNPay connector (API 2.1.0): redirect to vpcpay.html, IPN/return verification, querydr, and the
- * daily reconciliation file. Transport only; every rule of the protocol lives in protocol.ts.
+ * The VNPay connector (API 2.1.0): redirect to vpcpay.html, IPN/return verification, querydr, refunds
+ * and their progress, and the daily reconciliation file. Transport only; every rule of the protocol
+ * lives in protocol.ts and merchant-api.ts.
  */
 import { randomUUID } from "node:crypto";
 import { Effect } from "effect";
@@ -10,16 +11,23 @@ import {
   type ConnectorRuntime,
   defineConnector,
   type QueryResult,
+  type RefundRequest,
+  type RefundResult,
 } from "../sdk/contract.ts";
 import { type ConnectorError, InvalidRequest, OutcomeUnknown, Unavailable } from "../sdk/errors.ts";
 import { merchantOf, type VnpayConfig, vnpayConfig } from "./config.ts";
-import { buildQueryRequest, toQueryDecision } from "./merchant-api.ts";
+import {
+  buildQueryRequest,
+  buildRefundRequest,
+  refundRequestId,
+  toQueryDecision,
+  toRefundDecision,
+  toRefundStatusDecision,
+} from "./merchant-api.ts";
 import { buildPaymentUrl, ipnResponse, verifyCallbackQuery } from "./protocol.ts";
 import { vnpaySimulator } from "./simulator.tsx";
 
 export type { VnpayConfig } from "./config.ts";
-
-/** Long enough for VNPay's slowest honest answer; after it the request may have been acted on. */
 
 /** Failures of the connection itself: nothing reached VNPay, so trying again is safe. */
 const NOT_SENT = new Set([
@@ -101,15 +109,62 @@ const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, Con
     });
   });
 
-/** The VNPay connector; reconciliationFile goes beyond the current contract (see the report). */
+/**
+ * A decision of merchant-api.ts as the contract's Effect: a refusal of our message is InvalidRequest
+ * (never retried), and an answer that does not verify is OutcomeUnknown: no usable answer came back,
+ * exactly its meaning, and loud enough for ops to see a wrong secret or a tampering proxy where a
+ * quiet "unknown" result would hide it.
+ */
+const decided = <A>(
+  decision:
+    | { readonly kind: "result"; readonly result: A }
+    | { readonly kind: "refused"; readonly providerCode: string; readonly message: string }
+    | { readonly kind: "unverifiable"; readonly message: string },
+): Effect.Effect<A, ConnectorError> => {
+  switch (decision.kind) {
+    case "result":
+      return Effect.succeed(decision.result);
+    case "refused":
+      return Effect.fail(
+        new InvalidRequest({ message: decision.message, providerCode: decision.providerCode }),
+      );
+    case "unverifiable":
+      return Effect.fail(new OutcomeUnknown({ message: decision.message }));
+  }
+};
+
+/** The VNPay connector: every optional method of the contract but cancel (VNPay has no such call). */
 export interface VnpayConnector extends Connector {
   query(attempt: Attempt): Effect.Effect<QueryResult, ConnectorError>;
+  refund(request: RefundRequest): Effect.Effect<RefundResult, ConnectorError>;
+  refundStatus(request: RefundRequest): Effect.Effect<RefundResult, ConnectorError>;
   /** The raw canonical file for a Vietnam business date (yyyy-MM-dd), as VNPAY_RECON_URL serves it. */
   reconciliationFile(businessDate: string): Effect.Effect<string, ConnectorError>;
 }
 
 export const makeVnpay = (config: VnpayConfig, runtime: ConnectorRuntime): VnpayConnector => {
   const merchant = merchantOf(config);
+
+  /** One querydr of an attempt (§1.6); the raw answer, still to be verified. */
+  const querydr = (attempt: Attempt, orderInfo: string): Effect.Effect<unknown, ConnectorError> =>
+    postJson(
+      runtime,
+      config.apiUrl,
+      buildQueryRequest(
+        {
+          // Unique per request (§1.6: 94 otherwise), 32 hex characters, the documented maximum.
+          requestId: randomUUID().replaceAll("-", ""),
+          reference: attempt.reference,
+          // The pay request's vnp_CreateDate, formatted from the same instant.
+          transactionDate: attempt.createdAt,
+          createdAt: runtime.now(),
+          ipAddr: runtime.serverIp,
+          orderInfo,
+        },
+        merchant,
+      ),
+    );
+
   return {
     initiate: (attempt) => {
       const url = buildPaymentUrl(
@@ -138,39 +193,52 @@ export const makeVnpay = (config: VnpayConfig, runtime: ConnectorRuntime): Vnpay
 
     query: (attempt) =>
       Effect.gen(function* () {
-        const request = buildQueryRequest(
-          {
-            // Unique per request (§1.6: 94 otherwise), 32 hex characters, the documented maximum.
-            requestId: randomUUID().replaceAll("-", ""),
+        const answer = yield* querydr(attempt, `Truy van giao dich ${attempt.reference}`);
+        return yield* decided(
+          toQueryDecision(answer, {
+            merchant,
             reference: attempt.reference,
-            // The pay request's vnp_CreateDate, formatted from the same instant.
+            expiresAt: attempt.expiresAt,
+            now: runtime.now(),
+          }),
+        );
+      }),
+
+    refund: (request) =>
+      Effect.gen(function* () {
+        const { attempt } = request;
+        if (request.amount > attempt.amount)
+          return yield* new InvalidRequest({
+            message: `cannot refund ${request.amount} VND of a ${attempt.amount} VND payment`,
+          });
+        const body = buildRefundRequest(
+          {
+            // The same for every retry of this refund: VNPay's 94 then stops a second refund (§1.7).
+            requestId: refundRequestId(request.reference),
+            kind: request.full ? "full" : "partial",
+            // The refund names the original payment: its TxnRef, its number and its vnp_CreateDate.
+            reference: attempt.reference,
+            amount: request.amount,
+            transactionNo: request.providerTxnId,
             transactionDate: attempt.createdAt,
+            createdBy: request.requestedBy,
             createdAt: runtime.now(),
             ipAddr: runtime.serverIp,
-            orderInfo: `Truy van giao dich ${attempt.reference}`,
+            orderInfo: request.reason,
           },
           merchant,
         );
-        const answer = yield* postJson(runtime, config.apiUrl, request);
-        const decision = toQueryDecision(answer, {
-          merchant,
-          reference: attempt.reference,
-          expiresAt: attempt.expiresAt,
-          now: runtime.now(),
-        });
-        switch (decision.kind) {
-          case "result":
-            return decision.result;
-          case "refused":
-            return yield* new InvalidRequest({
-              message: decision.message,
-              providerCode: decision.providerCode,
-            });
-          case "unverifiable":
-            // No usable answer came back: exactly OutcomeUnknown's meaning, and loud enough for ops to
-            // see a wrong secret or a tampering proxy, where a quiet "unknown" result would hide it.
-            return yield* new OutcomeUnknown({ message: decision.message });
-        }
+        if (!body.ok) return yield* new InvalidRequest({ message: body.message });
+        const answer = yield* postJson(runtime, config.apiUrl, body.value);
+        return yield* decided(toRefundDecision(answer, merchant, attempt.reference));
+      }),
+
+    // VNPay has no refund-status call: querydr of the original payment reports its refund (§1.6, §1.7).
+    refundStatus: (request) =>
+      Effect.gen(function* () {
+        const { attempt } = request;
+        const answer = yield* querydr(attempt, `Truy van hoan tien ${attempt.reference}`);
+        return yield* decided(toRefundStatusDecision(answer, merchant, attempt.reference));
       }),
 
     reconciliationFile: (businessDate) => {
@@ -211,10 +279,9 @@ export const vnpay = defineConnector<VnpayConfig>({
     qr: false,
     billLookup: false,
     query: true,
-    // The pure refund builders exist (protocol.ts) but the contract has no refund method yet.
-    refund: false,
-    // VNPay reports refund progress through querydr, not a separate call.
-    refundStatus: false,
+    refund: true,
+    // Through querydr: VNPay has no separate refund-status call.
+    refundStatus: true,
     reconciliationFile: true,
   },
   config: vnpayConfig,

@@ -3,7 +3,8 @@
  * bodies signed over pipe-joined values in a fixed order, and the mapping of their answers onto the
  * connector contract. Pure: no I/O, never throws.
  */
-import type { Outcome, QueryResult } from "../sdk/contract.ts";
+import { createHash } from "node:crypto";
+import type { Outcome, QueryResult, RefundResult } from "../sdk/contract.ts";
 import {
   type Checked,
   hashesMatch,
@@ -56,21 +57,29 @@ export const VNPAY_QUERY_RESPONSE_CODES: Record<VnpayQueryResponseCode, string> 
 /** vnp_ResponseCode of a refund answer (§1.7). */
 export type VnpayRefundResponseCode = "00" | "02" | "03" | "91" | "94" | "95" | "97" | "99";
 
-/** accepted: VNPay took the refund (the bank moves the money later); unknown: find out through querydr. */
-export type RefundVerdict = "accepted" | "refused" | "unknown";
+/**
+ * What a refund answer says about our refund:
+ * - accepted: VNPay took it; the bank moves the money later, and querydr follows it (05 → 06 → 00 | 09);
+ * - rejected: VNPay will not refund this transaction (the refund failed for good);
+ * - invalid: VNPay could not accept our message (merchant, format, checksum): our configuration is wrong;
+ * - held: VNPay already holds a refund request for this payment, ours when we are retrying (see below);
+ * - unknown: VNPay may or may not have acted; querydr tells.
+ */
+export type RefundVerdict = "accepted" | "rejected" | "invalid" | "held" | "unknown";
 
 export const VNPAY_REFUND_RESPONSE_CODES: Record<
   VnpayRefundResponseCode,
   { readonly message: string; readonly verdict: RefundVerdict }
 > = {
   "00": { message: "Refund Success", verdict: "accepted" },
-  "02": { message: "Invalid merchant", verdict: "refused" },
-  "03": { message: "Invalid data format", verdict: "refused" },
-  "91": { message: "Original transaction not found", verdict: "refused" },
-  // Also VNPay's answer to our own retry of a refund it already holds: only querydr can tell which.
-  "94": { message: "A refund is already pending for this transaction", verdict: "unknown" },
-  "95": { message: "Original transaction not successful", verdict: "refused" },
-  "97": { message: "Invalid checksum", verdict: "refused" },
+  "02": { message: "Invalid merchant", verdict: "invalid" },
+  "03": { message: "Invalid data format", verdict: "invalid" },
+  // PayGov refunds only attempts VNPay reported paid, so "not found" is VNPay's final word on them.
+  "91": { message: "Original transaction not found", verdict: "rejected" },
+  // Also VNPay's answer to a repeated vnp_RequestId: our retry of a refund it already took (§1.6, §1.7).
+  "94": { message: "A refund is already pending for this transaction", verdict: "held" },
+  "95": { message: "Original transaction not successful", verdict: "rejected" },
+  "97": { message: "Invalid checksum", verdict: "invalid" },
   "99": { message: "Unknown error", verdict: "unknown" },
 };
 
@@ -226,7 +235,8 @@ export const buildRefundRequest = (
     vnp_CreateBy: input.createdBy,
     vnp_CreateDate: formatVnpayDate(input.createdAt),
     vnp_IpAddr: input.ipAddr,
-    vnp_OrderInfo: normaliseOrderInfo(input.orderInfo),
+    // VNPay requires vnp_OrderInfo; a reason made only of symbols would normalise to nothing.
+    vnp_OrderInfo: normaliseOrderInfo(input.orderInfo) || `Hoan tien ${input.reference}`,
   };
   return ok({ ...fields, vnp_SecureHash: hmacSha512Hex(merchant.secret, refundRequestHashData(fields)) });
 };
@@ -382,20 +392,42 @@ export const toQueryDecision = (body: unknown, context: QueryContext): QueryDeci
   return isQueryResponseCode(code) ? QUERY_DECISIONS[code](read.value, context) : unknownResult(code);
 };
 
-/** What a refund answer means; VNPay's acceptance is final for PayGov (DESIGN: refund `success`). */
+/**
+ * vnp_RequestId of a refund, derived from PayGov's refund reference alone, so that every retry of one
+ * refund carries the same id. VNPay answers a repeated RequestId with 94 (§1.6) and a second refund
+ * while one is pending with 94 too (§1.7): a retry after OutcomeUnknown can find our first request
+ * held, never open a second refund. A reference that is not already a valid id (at most 32 letters
+ * and digits) becomes the first 32 hex digits of its SHA-256, still the same for every retry.
+ */
+export const refundRequestId = (reference: string): string =>
+  /^[A-Za-z0-9]{1,32}$/.test(reference)
+    ? reference
+    : createHash("sha256").update(reference, "utf8").digest("hex").slice(0, 32);
+
+/**
+ * What a refund or refund-status answer means for the connector: a result, a refusal of our message
+ * (configuration: retrying will not help), or an answer that cannot be trusted.
+ */
 export type RefundDecision =
-  | {
-      readonly kind: "answer";
-      readonly verdict: RefundVerdict;
-      readonly providerCode: string;
-      readonly message: string;
-    }
+  | { readonly kind: "result"; readonly result: RefundResult }
+  | { readonly kind: "refused"; readonly providerCode: string; readonly message: string }
   | { readonly kind: "unverifiable"; readonly message: string };
+
+const refundResult = (
+  outcome: Outcome,
+  providerCode: string,
+  providerRefundId: string | null = null,
+): RefundDecision => ({ kind: "result", result: { outcome, providerRefundId, providerCode } });
 
 const isRefundResponseCode = (code: string): code is VnpayRefundResponseCode =>
   Object.hasOwn(VNPAY_REFUND_RESPONSE_CODES, code);
 
-/** Verifies a refund answer's signature (over its own values, §1.7) and maps its code. */
+/**
+ * Verifies a refund answer's signature (over its own values, §1.7) and maps its code. Acceptance (00)
+ * is `succeeded`: PayGov's refund `success` means the intermediary accepted it, and the bank then moves
+ * the money on its own schedule (DESIGN.md, Refunds); a later rejection by the bank is a
+ * reconciliation discrepancy. 94 is `pending`: when we retry, it is our own first request that VNPay holds.
+ */
 export const toRefundDecision = (
   body: unknown,
   merchant: VnpayMerchant,
@@ -407,10 +439,24 @@ export const toRefundDecision = (
   if (r.vnp_TxnRef !== "" && r.vnp_TxnRef !== reference)
     return { kind: "unverifiable", message: "the refund answer is about another transaction" };
   const code = r.vnp_ResponseCode;
-  if (!isRefundResponseCode(code))
-    return { kind: "answer", verdict: "unknown", providerCode: code, message: r.vnp_Message };
+  if (!isRefundResponseCode(code)) return refundResult("unknown", code);
   const { verdict, message } = VNPAY_REFUND_RESPONSE_CODES[code];
-  return { kind: "answer", verdict, providerCode: code, message };
+  switch (verdict) {
+    case "accepted":
+      return refundResult("succeeded", code, providerTxnId(r.vnp_TransactionNo));
+    case "held":
+      return refundResult("pending", code);
+    case "rejected":
+      return refundResult("failed", code);
+    case "unknown":
+      return refundResult("unknown", code);
+    case "invalid":
+      return {
+        kind: "refused",
+        providerCode: code,
+        message: `VNPay refused the refund: ${message} (${code})`,
+      };
+  }
 };
 
 /** The state of a refund as querydr reports it: 05 VNPay processing, 06 sent to the bank, 00 done, 09 rejected (§1.7). */
@@ -434,3 +480,42 @@ export const refundStateFromQuery = (r: VnpayQueryResponseFields): VnpayRefundSt
   isTransactionStatus(r.vnp_TransactionStatus)
     ? REFUND_STATES[r.vnp_TransactionStatus]
     : null;
+
+/**
+ * A refund's progress from a querydr answer (§1.6: the transaction's TransactionType turns 02/03 and its
+ * status moves 05 → 06 → 00, or 09). An answer that shows no refund is `unknown`, never `failed`: the
+ * request may still be on its way, and a refund declared failed could be asked for again. querydr names
+ * the payment's latest refund and not which request it came from ([U]), so one refund of an attempt
+ * should be in flight at a time.
+ */
+export const toRefundStatusDecision = (
+  body: unknown,
+  merchant: VnpayMerchant,
+  reference: string,
+): RefundDecision => {
+  const read = readQueryResponse(body, merchant.secret);
+  if (!read.ok) return { kind: "unverifiable", message: `querydr answer: ${read.message}` };
+  const r = read.value;
+  if (r.vnp_TxnRef !== "" && r.vnp_TxnRef !== reference)
+    return { kind: "unverifiable", message: "the querydr answer is about another transaction" };
+  const code = r.vnp_ResponseCode;
+  switch (code) {
+    case "00":
+      if (r.vnp_TxnRef !== reference || r.vnp_TmnCode !== merchant.tmnCode)
+        return { kind: "unverifiable", message: "the querydr answer is about another transaction" };
+      return refundResult(refundStateFromQuery(r) ?? "unknown", r.vnp_TransactionStatus);
+    // The paid payment is unknown under this TxnRef and date, or our message is refused: retrying the
+    // same query cannot help, someone has to look.
+    case "02":
+    case "03":
+    case "91":
+    case "97":
+      return {
+        kind: "refused",
+        providerCode: code,
+        message: `VNPay refused the querydr request: ${VNPAY_QUERY_RESPONSE_CODES[code]} (${code})`,
+      };
+    default:
+      return refundResult("unknown", code);
+  }
+};

@@ -28,8 +28,13 @@ export interface ApiContext {
   readonly merchant: VnpayMerchant;
   readonly now: Date;
   readonly newResponseId: () => string;
-  /** Where a refund of this TxnRef ends after 05 → 06. */
-  readonly refundOutcome: (txnRef: string) => "00" | "09";
+  /** Where a refund of this payment ends after 05 → 06: 00 refunded, 09 rejected. */
+  readonly refundOutcome: (order: SimOrder) => "00" | "09";
+  /**
+   * The tester asked for refunds to be refused: answered at once with 95 ("not refundable"), the
+   * code VNPay gives a refund it will not make, so the merchant learns it from the answer itself.
+   */
+  readonly refuseAtOnce: (order: SimOrder) => boolean;
 }
 
 type Body = Readonly<Record<string, unknown>>;
@@ -95,7 +100,7 @@ const reportOrder = (order: SimOrder, context: ApiContext): Partial<VnpayQueryRe
     vnp_TransactionStatus: refund?.status ?? payment?.transactionStatus ?? unpaidStatus,
     vnp_OrderInfo: order.orderInfo,
   };
-  if (refund !== undefined) advanceRefund(refund, context.refundOutcome(order.txnRef), context.now);
+  if (refund !== undefined) advanceRefund(refund, context.refundOutcome(order), context.now);
   return report;
 };
 
@@ -124,6 +129,7 @@ const answerQuery = (body: Body, context: ApiContext): VnpayQueryResponse => {
   if (!readQueryRequest(body, context.merchant.secret).ok) return reply("97");
   if (!spendRequestId(context.store, text(body, "vnp_RequestId"))) return reply("94");
   const order = findOrder(context.store, body);
+  if (order !== undefined) settleRefundsByTime(order, context);
   return order === undefined ? reply("91") : reply("00", reportOrder(order, context));
 };
 
@@ -133,6 +139,20 @@ const refundedSoFar = (order: SimOrder): number =>
     .reduce((total, refund) => total + refund.amount, 0);
 
 /** Why a refund cannot be taken, or null when it can. */
+/** VNPay's back office finishes a refund by itself within moments in the sandbox (05 → 06 → final). */
+const REFUND_STEP_MS = 300;
+
+const settleRefundsByTime = (order: SimOrder, context: ApiContext): void => {
+  for (const refund of order.refunds) {
+    const age = context.now.getTime() - refund.createdAt.getTime();
+    if (refund.status === "05" && age >= REFUND_STEP_MS) refund.status = "06";
+    if (refund.status === "06" && age >= 2 * REFUND_STEP_MS) {
+      refund.status = context.refundOutcome(order);
+      refund.completedAt = context.now;
+    }
+  }
+};
+
 const refundRefusal = (order: SimOrder, type: string, amount: number): VnpayRefundResponseCode | null => {
   if (order.payment?.transactionStatus !== "00") return "95";
   if (order.refunds.some((refund) => refund.status === "05" || refund.status === "06")) return "94";
@@ -168,7 +188,8 @@ const answerRefund = (body: Body, context: ApiContext): VnpayRefundResponse => {
   if (!spendRequestId(context.store, text(body, "vnp_RequestId"))) return reply("94");
   const order = findOrder(context.store, body);
   if (order === undefined) return reply("91");
-  const refusal = refundRefusal(order, type, amount);
+  settleRefundsByTime(order, context);
+  const refusal = context.refuseAtOnce(order) ? "95" : refundRefusal(order, type, amount);
   if (refusal !== null) return reply(refusal);
 
   const refund: SimRefund = {

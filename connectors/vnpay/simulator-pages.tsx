@@ -1,19 +1,20 @@
 /**
  * The simulated vpcpay.html pages, Vietnamese unless vnp_Locale=en. Elements a headless browser
- * drives carry data-testid: sim-amount, sim-order-info, sim-txnref, sim-ipn, sim-delay, sim-order,
- * sim-pay-<code> (one button per outcome), sim-error (with data-reason).
+ * drives carry data-testid: sim-amount, sim-order-info, sim-txnref, sim-callback (the kit's callback
+ * modes), sim-delay, sim-pay-<code> (one button per outcome), sim-error (with data-reason).
  */
 import type { Child } from "hono/jsx";
+import type { SimBehaviour } from "../sdk/simulator-kit.ts";
 import { VNPAY_RESPONSE_CODES, type VnpayResponseCode } from "./protocol.ts";
 import type { PageError } from "./simulator-checkout.ts";
-import type { Behaviour, CallbackOrder, IpnMode, SimOrder } from "./simulator-state.ts";
+import type { SimOrder } from "./simulator-state.ts";
 
 type Language = "vi" | "en";
 
 /** vnp_Locale says "vn"; every PayGov page says "vi". */
 export const languageOf = (locale: "vn" | "en"): Language => (locale === "en" ? "en" : "vi");
 
-/** The outcomes §1.8 asks the chooser to offer. */
+/** The outcomes §1.8 asks the chooser to offer: more than the kit's three (11, 07 and 99 are VNPay's own). */
 export const PAGE_OUTCOMES: ReadonlyArray<VnpayResponseCode> = ["00", "24", "51", "11", "07", "99"];
 
 const TEXT = {
@@ -27,10 +28,14 @@ const TEXT = {
     testing: "Tùy chọn kiểm thử",
     ipn: "IPN",
     delay: "Độ trễ IPN (giây)",
-    order: "Thứ tự",
     errorTitle: "Không thể thực hiện giao dịch",
-    ipnModes: { normal: "Bình thường", duplicate: "Gửi hai lần", delay: "Gửi chậm", drop: "Không gửi" },
-    orders: { ipn_first: "IPN trước, rồi chuyển về", return_first: "Chuyển về trước, IPN sau" },
+    callbackModes: {
+      normal: "Gửi ngay, rồi chuyển về",
+      drop: "Không gửi",
+      duplicate: "Gửi hai lần cùng lúc",
+      delay: "Gửi chậm",
+      reorder: "Chuyển về trước, IPN sau",
+    },
   },
   en: {
     title: "VNPAY payment gateway (simulator)",
@@ -42,14 +47,18 @@ const TEXT = {
     testing: "Testing options",
     ipn: "IPN",
     delay: "IPN delay (seconds)",
-    order: "Order",
     errorTitle: "The payment cannot proceed",
-    ipnModes: { normal: "Normal", duplicate: "Sent twice", delay: "Delayed", drop: "Not sent" },
-    orders: { ipn_first: "IPN first, then return", return_first: "Return first, IPN after" },
+    callbackModes: {
+      normal: "Sent at once, then return",
+      drop: "Not sent",
+      duplicate: "Sent twice at once",
+      delay: "Delayed",
+      reorder: "Return first, IPN after",
+    },
   },
 } satisfies Record<
   Language,
-  { ipnModes: Record<IpnMode, string>; orders: Record<CallbackOrder, string>; [label: string]: unknown }
+  { callbackModes: Record<SimBehaviour["callback"], string>; [label: string]: unknown }
 >;
 
 const STYLE = `
@@ -91,8 +100,8 @@ export interface PaymentPageProps {
   readonly order: SimOrder;
   /** Where the chooser posts: the page's own path under the simulator's mount point. */
   readonly action: string;
-  /** Pre-selected testing options: what POST /_sim/behaviour set for this TxnRef. */
-  readonly behaviour: Behaviour;
+  /** Pre-selected testing options: what POST /_sim/behaviour (or a magic amount) set for this payment. */
+  readonly behaviour: SimBehaviour;
 }
 
 export const PaymentPage = ({ order, action, behaviour }: PaymentPageProps) => {
@@ -118,9 +127,9 @@ export const PaymentPage = ({ order, action, behaviour }: PaymentPageProps) => {
           <legend>{t.testing}</legend>
           <label>
             {t.ipn}{" "}
-            <select name="ipn" data-testid="sim-ipn">
-              {Object.entries(t.ipnModes).map(([mode, label]) => (
-                <option value={mode} selected={mode === behaviour.ipn}>
+            <select name="callback" data-testid="sim-callback">
+              {Object.entries(t.callbackModes).map(([mode, label]) => (
+                <option value={mode} selected={mode === behaviour.callback}>
                   {label}
                 </option>
               ))}
@@ -136,16 +145,6 @@ export const PaymentPage = ({ order, action, behaviour }: PaymentPageProps) => {
               value={String(behaviour.delayMs / 1000)}
               data-testid="sim-delay"
             />
-          </label>{" "}
-          <label>
-            {t.order}{" "}
-            <select name="order" data-testid="sim-order">
-              {Object.entries(t.orders).map(([value, label]) => (
-                <option value={value} selected={value === behaviour.order}>
-                  {label}
-                </option>
-              ))}
-            </select>
           </label>
         </fieldset>
         <fieldset>

@@ -1,48 +1,16 @@
 /**
  * The simulator's memory: the payments opened on its page, what happened to them, the RequestIds it
- * has seen, and the misbehaviour it was asked for (DESIGN: simulators "can be told to misbehave").
+ * has seen, and the misbehaviour it was asked for (the shared kit's BehaviourStore, magic amounts
+ * included).
  */
 import { randomInt } from "node:crypto";
 import {
-  type Checked,
-  isVnpayResponseCode,
-  type VnpayResponseCode,
-  type VnpayTransactionStatus,
-} from "./protocol.ts";
-
-/** How the IPN goes out: as is, twice at the same moment, after `delayMs`, or never. */
-export type IpnMode = "normal" | "duplicate" | "delay" | "drop";
-/** ipn_first: the browser is redirected once the IPN is answered; return_first: at once. */
-export type CallbackOrder = "ipn_first" | "return_first";
-/** How the merchant API answers: as is, HTTP 503, or after `delayMs`. */
-export type ApiMode = "normal" | "unavailable" | "slow";
-
-/** Misbehaviour on request, globally or for one TxnRef (POST /_sim/behaviour). */
-export interface Behaviour {
-  readonly ipn: IpnMode;
-  readonly delayMs: number;
-  readonly order: CallbackOrder;
-  /** Opening vpcpay.html pays at once with this outcome and redirects (headless runs, benchmarks). */
-  readonly autoPay: VnpayResponseCode | null;
-  /** The IPN carries another amount, correctly re-signed: only the amount check can catch it. */
-  readonly tamperAmount: boolean;
-  /** The IPN is signed with the wrong secret. */
-  readonly tamperSignature: boolean;
-  readonly api: ApiMode;
-  /** Where a refund ends after 05 → 06: 00 refunded, 09 rejected. */
-  readonly refundOutcome: "00" | "09";
-}
-
-export const DEFAULT_BEHAVIOUR: Behaviour = {
-  ipn: "normal",
-  delayMs: 1000,
-  order: "ipn_first",
-  autoPay: null,
-  tamperAmount: false,
-  tamperSignature: false,
-  api: "normal",
-  refundOutcome: "00",
-};
+  BehaviourStore,
+  type CallbackDelivery,
+  type CapturedCallback,
+  type SimBehaviour,
+} from "../sdk/simulator-kit.ts";
+import type { VnpayResponseCode, VnpayTransactionStatus } from "./protocol.ts";
 
 export interface SimPayment {
   readonly responseCode: VnpayResponseCode;
@@ -65,12 +33,6 @@ export interface SimRefund {
   completedAt: Date | null;
 }
 
-export interface IpnDelivery {
-  readonly at: Date;
-  /** The merchant's RspCode, or null when it did not answer with one. */
-  readonly rspCode: string | null;
-}
-
 /** A payment opened on the simulated vpcpay.html page. */
 export interface SimOrder {
   readonly txnRef: string;
@@ -85,10 +47,10 @@ export interface SimOrder {
   /** vnp_SecureHash of the opening request: the same link opened again is recognised, not a reuse. */
   readonly requestHash: string;
   payment: SimPayment | null;
-  /** The last IPN query sent, for POST /_sim/ipn/resend. */
-  lastIpn: string | null;
+  /** The last IPN sent (or that would have been, when dropped): GET /_sim/callbacks/:reference. */
+  lastIpn: CapturedCallback | null;
   readonly refunds: SimRefund[];
-  readonly ipnDeliveries: IpnDelivery[];
+  readonly ipnDeliveries: CallbackDelivery[];
 }
 
 /** TxnRef must be unique per terminal within a Vietnam day (§1.2): the day of its vnp_CreateDate. */
@@ -97,8 +59,8 @@ export const orderKey = (txnRef: string, createDate: string): string => `${txnRe
 export interface SimStore {
   readonly orders: Map<string, SimOrder>;
   readonly requestIds: Set<string>;
-  behaviour: Partial<Behaviour>;
-  readonly behaviourByReference: Map<string, Partial<Behaviour>>;
+  /** Per TxnRef, with the order's amount for the magic amounts. */
+  readonly behaviours: BehaviourStore;
   readonly nextTransactionNo: () => string;
 }
 
@@ -108,8 +70,7 @@ export const createStore = (): SimStore => {
   return {
     orders: new Map(),
     requestIds: new Set(),
-    behaviour: {},
-    behaviourByReference: new Map(),
+    behaviours: new BehaviourStore(),
     nextTransactionNo: () => {
       lastTransactionNo += 1;
       return String(lastTransactionNo);
@@ -121,65 +82,6 @@ export const createStore = (): SimStore => {
 export const latestOrder = (store: SimStore, txnRef: string): SimOrder | undefined =>
   [...store.orders.values()].findLast((order) => order.txnRef === txnRef);
 
-export const behaviourFor = (store: SimStore, reference: string | null): Behaviour => ({
-  ...DEFAULT_BEHAVIOUR,
-  ...store.behaviour,
-  ...(reference === null ? {} : store.behaviourByReference.get(reference)),
-});
-
-export const resetBehaviour = (store: SimStore): void => {
-  store.behaviour = {};
-  store.behaviourByReference.clear();
-};
-
-const IPN_MODES: ReadonlyArray<IpnMode> = ["normal", "duplicate", "delay", "drop"];
-const ORDERS: ReadonlyArray<CallbackOrder> = ["ipn_first", "return_first"];
-const API_MODES: ReadonlyArray<ApiMode> = ["normal", "unavailable", "slow"];
-const REFUND_OUTCOMES: ReadonlyArray<"00" | "09"> = ["00", "09"];
-
-/** At most ten minutes: a longer delay is a mistake in a test, not a scenario. */
-const MAX_DELAY_MS = 600_000;
-
-const oneOf =
-  <T extends string>(allowed: ReadonlyArray<T>) =>
-  (value: unknown): value is T =>
-    typeof value === "string" && (allowed as ReadonlyArray<string>).includes(value);
-
-const isBoolean = (value: unknown): value is boolean => typeof value === "boolean";
-const isDelay = (value: unknown): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_DELAY_MS;
-const isAutoPay = (value: unknown): value is VnpayResponseCode | null =>
-  value === null || (typeof value === "string" && isVnpayResponseCode(value));
-
-const FIELD_CHECKS: Record<keyof Behaviour, (value: unknown) => boolean> = {
-  ipn: oneOf(IPN_MODES),
-  delayMs: isDelay,
-  order: oneOf(ORDERS),
-  autoPay: isAutoPay,
-  tamperAmount: isBoolean,
-  tamperSignature: isBoolean,
-  api: oneOf(API_MODES),
-  refundOutcome: oneOf(REFUND_OUTCOMES),
-};
-
-export interface BehaviourRequest {
-  readonly reference: string | null;
-  readonly patch: Partial<Behaviour>;
-}
-
-/** Reads a POST /_sim/behaviour body: `{reference?, ...some Behaviour fields}`. */
-export const parseBehaviourRequest = (body: unknown): Checked<BehaviourRequest> => {
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    return { ok: false, message: "the body must be a JSON object" };
-  const { reference = null, ...fields } = body as Record<string, unknown>;
-  if (reference !== null && (typeof reference !== "string" || reference === ""))
-    return { ok: false, message: "reference must be a non-empty string" };
-  const patch: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    const check = Object.hasOwn(FIELD_CHECKS, name) ? FIELD_CHECKS[name as keyof Behaviour] : undefined;
-    if (check === undefined) return { ok: false, message: `unknown field ${name}` };
-    if (!check(value)) return { ok: false, message: `invalid value for ${name}` };
-    patch[name] = value;
-  }
-  return { ok: true, value: { reference, patch: patch as Partial<Behaviour> } };
-};
+/** What applies to a payment: the global behaviour, its amount's if magic, then its TxnRef's own. */
+export const behaviourOf = (store: SimStore, order: SimOrder): SimBehaviour =>
+  store.behaviours.for(order.txnRef, order.amount);

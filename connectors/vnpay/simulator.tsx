@@ -3,15 +3,24 @@
  *   GET  /paymentv2/vpcpay.html            the payment page (POST: the outcome chosen on it)
  *   POST /merchant_webapi/api/transaction  querydr and refund
  *   GET  /recon?date=yyyyMMdd              the day's reconciliation file (§11)
- *   POST /_sim/behaviour, DELETE /_sim/behaviour, POST /_sim/pay, GET /_sim/transactions,
- *   POST /_sim/ipn/resend                  the test-control API
- * Every bad request gets an error page or VNPay's own error code; nothing personal is logged.
+ *   /_sim/...                              the shared control API (connectors/sdk/simulator-kit.ts)
+ * The IPN is a GET of the return's signed parameters to options.ipnUrl (§1.4). Every bad request gets
+ * an error page or VNPay's own error code; nothing personal is logged.
  */
 import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import type { SimulatorOptions } from "../sdk/contract.ts";
+import {
+  type CallbackDelivery,
+  type CapturedCallback,
+  misbehavingApi,
+  parseBehaviour,
+  type SimBehaviour,
+  sendCallback,
+  simulatorControlRoutes,
+} from "../sdk/simulator-kit.ts";
 import type { VnpayConfig } from "./config.ts";
 import { merchantOf } from "./config.ts";
 import { isVnpayResponseCode, signQuery, type VnpayResponseCode } from "./protocol.ts";
@@ -27,26 +36,38 @@ import {
 import { answerMerchantApi } from "./simulator-merchant-api.ts";
 import { ErrorPage, languageOf, PaymentPage } from "./simulator-pages.tsx";
 import {
-  type Behaviour,
-  behaviourFor,
+  behaviourOf,
   createStore,
   latestOrder,
   orderKey,
-  parseBehaviourRequest,
-  resetBehaviour,
   type SimOrder,
   type SimStore,
 } from "./simulator-state.ts";
 import { formatVietnamIso, parseVnpayDate, vietnamBusinessDate } from "./time.ts";
 
-/** VNPay re-sends on any answer but 00/02 (§1.4); its real schedule is not public, so: 3 more tries. */
-const IPN_RETRIES = 3;
-const IPN_BACKOFF_MS = 100;
-const IPN_TIMEOUT_MS = 10_000;
+/** The kit's outcomes in VNPay's codes: paid, insufficient balance, cancelled by the payer (§1.5). */
+const OUTCOME_CODES: Record<"success" | "failure" | "cancel", VnpayResponseCode> = {
+  success: "00",
+  failure: "51",
+  cancel: "24",
+};
+
 /** The IPN of a tamperAmount run claims this many đồng more than the order. */
 const TAMPER_EXTRA_VND = 1_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The RspCode of PayGov's answer to an IPN, or null when it is not VNPay's JSON (§1.4). */
+const rspCodeOf = (body: string | null): string | null => {
+  try {
+    const rspCode = (JSON.parse(body ?? "") as { RspCode?: unknown } | null)?.RspCode;
+    return typeof rspCode === "string" ? rspCode : null;
+  } catch {
+    return null;
+  }
+};
+
+/** VNPay stops re-sending an IPN on RspCode 00 or 02 only (§1.4). */
+const ipnAcknowledged = (status: number, body: string): boolean =>
+  status === 200 && ["00", "02"].includes(rspCodeOf(body) ?? "");
 
 const html = async (c: Context, page: JSX.Element, status: 200 | 400 | 404 | 409 | 500 = 200) =>
   c.html(`<!DOCTYPE html>${await page}`, status);
@@ -126,7 +147,12 @@ const serialise = (order: SimOrder) => ({
     createdAt: formatVietnamIso(refund.createdAt),
     completedAt: refund.completedAt === null ? null : formatVietnamIso(refund.completedAt),
   })),
-  ipnDeliveries: order.ipnDeliveries.map((delivery) => ({ ...delivery, at: formatVietnamIso(delivery.at) })),
+  // The kit's delivery record, plus the RspCode PayGov answered with, VNPay's own reading of it.
+  ipnDeliveries: order.ipnDeliveries.map((delivery) => ({
+    ...delivery,
+    at: formatVietnamIso(delivery.at),
+    rspCode: rspCodeOf(delivery.body),
+  })),
 });
 
 /** The VNPay simulator for one merchant (options.merchant), sending IPNs to options.ipnUrl. */
@@ -136,47 +162,33 @@ export const vnpaySimulator = (options: SimulatorOptions<VnpayConfig>): Hono => 
   const app = new Hono();
   const pagePath = `${options.basePath}/paymentv2/vpcpay.html`;
 
-  /** One IPN GET; the merchant's RspCode, or null for no usable answer. */
-  const sendIpn = async (query: string): Promise<string | null> => {
-    try {
-      const response = await options.fetch(withQuery(options.ipnUrl, query), {
-        signal: AbortSignal.timeout(IPN_TIMEOUT_MS),
-      });
-      return field(await response.json(), "RspCode");
-    } catch {
-      return null;
-    }
-  };
+  /** Sends an IPN as the behaviour says, retrying until PayGov answers 00/02; every try is recorded. */
+  const deliver = (
+    order: SimOrder,
+    ipn: CapturedCallback,
+    behaviour: SimBehaviour,
+    deliveries: CallbackDelivery[] = [],
+  ): Promise<void> =>
+    sendCallback(
+      options.fetch,
+      ipn,
+      behaviour,
+      ipnAcknowledged,
+      (delivery) => {
+        deliveries.push(delivery);
+        order.ipnDeliveries.push(delivery);
+      },
+      options.now,
+    );
 
-  /** Sends until the merchant acknowledges (00/02) or the retries run out; returns the last RspCode. */
-  const deliverIpn = async (order: SimOrder, query: string): Promise<string | null> => {
-    let rspCode: string | null = null;
-    for (let attempt = 0; attempt <= IPN_RETRIES; attempt += 1) {
-      if (attempt > 0) await sleep(IPN_BACKOFF_MS * 2 ** (attempt - 1));
-      rspCode = await sendIpn(query);
-      order.ipnDeliveries.push({ at: options.now(), rspCode });
-      if (rspCode === "00" || rspCode === "02") break;
-    }
-    return rspCode;
-  };
-
-  const dispatchIpn = async (order: SimOrder, query: string, behaviour: Behaviour): Promise<void> => {
-    if (behaviour.ipn === "drop") return;
-    const send = async () => {
-      await (behaviour.ipn === "duplicate"
-        ? Promise.all([deliverIpn(order, query), deliverIpn(order, query)])
-        : deliverIpn(order, query));
-    };
-    if (behaviour.ipn === "delay") setTimeout(send, behaviour.delayMs);
-    else if (behaviour.order === "return_first") setTimeout(send, 0);
-    else await send();
-  };
-
-  /** Records the outcome, sends the IPN as told, and returns the signed return URL (§1.4). */
+  /**
+   * Records the outcome, sends the IPN as told, and returns the signed return URL (§1.4). The browser
+   * is sent back once the IPN is answered, unless the IPN is delayed or comes after the return.
+   */
   const complete = async (
     order: SimOrder,
     chosen: VnpayResponseCode,
-    behaviour: Behaviour,
+    behaviour: SimBehaviour,
   ): Promise<string> => {
     const payment = settle(order, chosen, store, options.now());
     const params = callbackParams(order, payment, merchant.tmnCode);
@@ -184,8 +196,16 @@ export const vnpaySimulator = (options: SimulatorOptions<VnpayConfig>): Hono => 
       ? callbackParams(order, payment, merchant.tmnCode, order.amount + TAMPER_EXTRA_VND)
       : params;
     const ipnSecret = behaviour.tamperSignature ? `${merchant.secret}-forged` : merchant.secret;
-    order.lastIpn = signQuery(ipnParams, ipnSecret);
-    await dispatchIpn(order, order.lastIpn, behaviour);
+    // Captured even when it is dropped: a test can deliver it itself (GET /_sim/callbacks/:reference).
+    const ipn: CapturedCallback = {
+      method: "GET",
+      url: withQuery(options.ipnUrl, signQuery(ipnParams, ipnSecret)),
+      headers: {},
+      body: "",
+    };
+    order.lastIpn = ipn;
+    const sent = deliver(order, ipn, behaviour);
+    if (behaviour.callback === "normal" || behaviour.callback === "duplicate") await sent;
     return withQuery(order.returnUrl, signQuery(params, merchant.secret));
   };
 
@@ -193,9 +213,12 @@ export const vnpaySimulator = (options: SimulatorOptions<VnpayConfig>): Hono => 
     const opened = openPayment(new URL(c.req.url).searchParams, store, merchant, options.now());
     if (!opened.ok) return errorPage(c, opened.error, opened.locale, 400);
     const { order } = opened;
-    const behaviour = behaviourFor(store, order.txnRef);
+    const behaviour = behaviourOf(store, order);
+    // Opening this page is where VNPay creates the payment: the kit's `initiate` misbehaviour lives here.
+    const down = await misbehavingApi(c, behaviour.initiate);
+    if (down !== null) return down;
     if (behaviour.autoPay !== null)
-      return c.redirect(await complete(order, behaviour.autoPay, behaviour), 302);
+      return c.redirect(await complete(order, OUTCOME_CODES[behaviour.autoPay], behaviour), 302);
     return html(c, <PaymentPage order={order} action={pagePath} behaviour={behaviour} />);
   });
 
@@ -206,31 +229,33 @@ export const vnpaySimulator = (options: SimulatorOptions<VnpayConfig>): Hono => 
     if (order === undefined) return errorPage(c, pageError("notFound"), "vn", 404);
     if (order.payment !== null) return errorPage(c, pageError("alreadyProcessed"), order.locale, 409);
     const outcome = value("outcome");
-    // Testing options the form left out keep what POST /_sim/behaviour set.
+    // Testing options the form left out keep what POST /_sim/behaviour (or a magic amount) set.
     const delaySeconds = value("delaySeconds");
-    const choice = parseBehaviourRequest({
-      ...(value("ipn") === "" ? {} : { ipn: value("ipn") }),
-      ...(value("order") === "" ? {} : { order: value("order") }),
+    const choice = parseBehaviour({
+      ...(value("callback") === "" ? {} : { callback: value("callback") }),
       ...(delaySeconds === "" ? {} : { delayMs: Math.round(Number(delaySeconds) * 1000) }),
     });
     if (!isVnpayResponseCode(outcome) || !choice.ok)
       return errorPage(c, pageError("invalidOutcome"), order.locale, 400);
-    const behaviour = { ...behaviourFor(store, order.txnRef), ...choice.value.patch };
+    const behaviour = { ...behaviourOf(store, order), ...choice.behaviour };
     return c.redirect(await complete(order, outcome, behaviour), 302);
   });
 
   app.post("/merchant_webapi/api/transaction", async (c) => {
     const body = await jsonBody(c);
-    const behaviour = behaviourFor(store, field(body, "vnp_TxnRef"));
-    if (behaviour.api === "unavailable") return c.json({ error: "Service Unavailable" }, 503);
-    if (behaviour.api === "slow") await sleep(behaviour.delayMs);
+    const txnRef = field(body, "vnp_TxnRef");
+    const order = txnRef === null ? undefined : latestOrder(store, txnRef);
+    const down = await misbehavingApi(c, store.behaviours.for(txnRef, order?.amount).api);
+    if (down !== null) return down;
     return c.json(
       answerMerchantApi(body, {
         store,
         merchant,
         now: options.now(),
         newResponseId: () => randomUUID().replaceAll("-", ""),
-        refundOutcome: (txnRef) => behaviourFor(store, txnRef).refundOutcome,
+        // A refund the bank later rejects is accepted (00) first and ends 09 (§1.7).
+        refundOutcome: (refunded) => (behaviourOf(store, refunded).refund === "refuse" ? "09" : "00"),
+        refuseAtOnce: (refunded) => behaviourOf(store, refunded).refund === "refuse",
       }),
     );
   });
@@ -253,42 +278,31 @@ export const vnpaySimulator = (options: SimulatorOptions<VnpayConfig>): Hono => 
     });
   });
 
-  app.post("/_sim/behaviour", async (c) => {
-    const parsed = parseBehaviourRequest(await jsonBody(c));
-    if (!parsed.ok) return c.json({ error: parsed.message }, 400);
-    const { reference, patch } = parsed.value;
-    if (reference === null) store.behaviour = { ...store.behaviour, ...patch };
-    else
-      store.behaviourByReference.set(reference, { ...store.behaviourByReference.get(reference), ...patch });
-    return c.json({ reference, behaviour: behaviourFor(store, reference) });
-  });
-
-  app.delete("/_sim/behaviour", (c) => {
-    resetBehaviour(store);
-    return c.body(null, 204);
-  });
-
-  app.post("/_sim/pay", async (c) => {
-    const body = await jsonBody(c);
-    const reference = field(body, "reference");
-    const outcome = field(body, "outcome") ?? "";
-    if (reference === null || !isVnpayResponseCode(outcome))
-      return c.json({ error: "reference and a known vnp_ResponseCode outcome are required" }, 400);
-    const order = latestOrder(store, reference);
-    if (order === undefined) return c.json({ error: "no payment was opened with this reference" }, 404);
-    if (order.payment !== null) return c.json({ error: "this payment has already been processed" }, 409);
-    return c.json({ returnUrl: await complete(order, outcome, behaviourFor(store, reference)) });
-  });
-
-  app.get("/_sim/transactions", (c) => c.json({ transactions: [...store.orders.values()].map(serialise) }));
-
-  app.post("/_sim/ipn/resend", async (c) => {
-    const reference = field(await jsonBody(c), "reference");
-    const order = reference === null ? undefined : latestOrder(store, reference);
-    if (order === undefined || order.lastIpn === null)
-      return c.json({ error: "no IPN was sent for this reference" }, 404);
-    return c.json({ reference, rspCode: await deliverIpn(order, order.lastIpn) });
-  });
+  app.route(
+    "/_sim",
+    simulatorControlRoutes({
+      behaviours: store.behaviours,
+      async pay(reference, outcome) {
+        const order = latestOrder(store, reference);
+        if (order === undefined)
+          return { ok: false, status: 404, error: "no payment was opened with this reference" };
+        if (order.payment !== null)
+          return { ok: false, status: 409, error: "this payment has already been processed" };
+        const behaviour = behaviourOf(store, order);
+        return { ok: true, returnUrl: await complete(order, OUTCOME_CODES[outcome], behaviour) };
+      },
+      transactions: () => [...store.orders.values()].map(serialise),
+      lastCallback: (reference) => latestOrder(store, reference)?.lastIpn ?? null,
+      async resend(reference) {
+        const order = latestOrder(store, reference);
+        if (order?.lastIpn == null) return null;
+        // Sent now, whatever the behaviour said of the first one: the tester asked for it.
+        const deliveries: CallbackDelivery[] = [];
+        await deliver(order, order.lastIpn, { ...behaviourOf(store, order), callback: "normal" }, deliveries);
+        return deliveries;
+      },
+    }),
+  );
 
   // A last resort, not a path any request is expected to take: even a bug answers with a page.
   app.onError((_error, c) => errorPage(c, pageError("internal"), "vn", 500));

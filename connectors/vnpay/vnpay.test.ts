@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { ConfigProvider, Effect, Exit } from "effect";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Acknowledgement, Attempt, Verification } from "../sdk/contract.ts";
+import type { Acknowledgement, Attempt, RefundRequest, Verification } from "../sdk/contract.ts";
+import { MAGIC_AMOUNTS } from "../sdk/simulator-kit.ts";
 import type { VnpayConfig } from "./config.ts";
 import { makeVnpay, vnpay } from "./index.ts";
 import {
@@ -12,11 +13,16 @@ import {
   queryResponseHashData,
   readQueryResponse,
   refundRequestHashData,
+  refundRequestId,
   refundStateFromQuery,
   signQueryResponse,
+  signRefundResponse,
   toQueryDecision,
   toRefundDecision,
+  toRefundStatusDecision,
   type VnpayQueryResponseFields,
+  type VnpayRefundRequestFields,
+  type VnpayRefundResponseFields,
 } from "./merchant-api.ts";
 import {
   formEncode,
@@ -381,6 +387,181 @@ describe("VNPay querydr mapping", () => {
     expect(outcomeOf({ vnp_ResponseCode: "42" })).toBe("unknown");
     expect(toQueryDecision("not json", context).kind).toBe("unverifiable");
   });
+
+  it("follows a refund through querydr: 05/06 pending, 00 succeeded, 09 failed; no refund is unknown", () => {
+    const statusOf = (fields: Partial<VnpayQueryResponseFields>) => {
+      const decision = toRefundStatusDecision(answer(fields), merchant, "HS0001240815");
+      return decision.kind === "result"
+        ? `${decision.result.outcome}:${decision.result.providerCode}`
+        : decision.kind;
+    };
+    const refund = (status: string) => ({ vnp_TransactionType: "03", vnp_TransactionStatus: status });
+    expect(["05", "06", "00", "09"].map((status) => statusOf(refund(status)))).toEqual([
+      "pending:05",
+      "pending:06",
+      "succeeded:00",
+      "failed:09",
+    ]);
+    expect(statusOf({ vnp_TransactionType: "02", vnp_TransactionStatus: "00" })).toBe("succeeded:00");
+    // The payment itself, no refund recorded: the request may still be on its way.
+    expect(statusOf({ vnp_TransactionType: "01", vnp_TransactionStatus: "00" })).toBe("unknown:00");
+    expect(statusOf({ ...refund("00"), vnp_ResponseCode: "94" })).toBe("unknown:94");
+    expect(statusOf({ ...refund("00"), vnp_ResponseCode: "91" })).toBe("refused");
+    expect(statusOf({ ...refund("00"), vnp_ResponseCode: "97" })).toBe("refused");
+    expect(statusOf({ ...refund("00"), vnp_TxnRef: "HS0002" })).toBe("unverifiable");
+    expect(
+      toRefundStatusDecision({ ...answer(refund("00")), vnp_Amount: "1" }, merchant, "HS0001240815").kind,
+    ).toBe("unverifiable");
+  });
+});
+
+describe("VNPay refund mapping (§1.7)", () => {
+  const answer = (fields: Partial<VnpayRefundResponseFields>) =>
+    signRefundResponse(
+      {
+        vnp_ResponseId: "R1",
+        vnp_Command: "refund",
+        vnp_ResponseCode: "00",
+        vnp_Message: "",
+        vnp_TmnCode: TMN,
+        vnp_TxnRef: "HS0001240815",
+        vnp_Amount: "1000000",
+        vnp_BankCode: "NCB",
+        vnp_PayDate: "20240816090000",
+        vnp_TransactionNo: "14600001",
+        vnp_TransactionType: "02",
+        vnp_TransactionStatus: "05",
+        vnp_OrderInfo: "Hoan tien HS0001240815",
+        ...fields,
+      },
+      SECRET,
+    );
+  const decide = (fields: Partial<VnpayRefundResponseFields>) =>
+    toRefundDecision(answer(fields), merchant, "HS0001240815");
+
+  it("succeeds when VNPay accepts the refund, is pending while it already holds it, failed when it will not refund", () => {
+    // 00 is VNPay's acceptance (DESIGN "Refunds"): the bank then moves the money on its own schedule.
+    expect(decide({})).toEqual({
+      kind: "result",
+      result: { outcome: "succeeded", providerRefundId: "14600001", providerCode: "00" },
+    });
+    const outcomes = ["94", "95", "91", "99", "42"].map((code) => {
+      const decision = decide({ vnp_ResponseCode: code, vnp_TransactionNo: "" });
+      return decision.kind === "result"
+        ? [code, decision.result.outcome, decision.result.providerRefundId]
+        : code;
+    });
+    expect(outcomes).toEqual([
+      ["94", "pending", null],
+      ["95", "failed", null],
+      ["91", "failed", null],
+      ["99", "unknown", null],
+      ["42", "unknown", null],
+    ]);
+  });
+
+  it("refuses on 02/03/97 and trusts no answer it cannot verify", () => {
+    for (const code of ["02", "03", "97"])
+      expect(decide({ vnp_ResponseCode: code })).toMatchObject({ kind: "refused", providerCode: code });
+    expect(toRefundDecision({ ...answer({}), vnp_Amount: "1" }, merchant, "HS0001240815").kind).toBe(
+      "unverifiable",
+    );
+    expect(decide({ vnp_TxnRef: "HS0002" }).kind).toBe("unverifiable");
+    expect(toRefundDecision("<html>", merchant, "HS0001240815").kind).toBe("unverifiable");
+  });
+
+  it("derives one RequestId per refund reference, the same on every retry", () => {
+    expect(refundRequestId("RFM4X2K9QZ")).toBe("RFM4X2K9QZ");
+    const hashed = refundRequestId("rf-2024-08-16/0001 (retry-safe)");
+    expect(hashed).toMatch(/^[0-9a-f]{32}$/);
+    expect(refundRequestId("rf-2024-08-16/0001 (retry-safe)")).toBe(hashed);
+    expect(refundRequestId("R".repeat(33))).toMatch(/^[0-9a-f]{32}$/);
+    expect(refundRequestId("R".repeat(32))).toBe("R".repeat(32));
+  });
+
+  it("sends the Appendix refund vector from refund(), and 03 for a partial refund", async () => {
+    const sent: Array<Record<string, string>> = [];
+    const transport: typeof fetch = async (_url, init) => {
+      const body = JSON.parse(String(init?.body)) as Record<string, string>;
+      sent.push(body);
+      return Response.json(
+        answer({
+          vnp_TxnRef: body.vnp_TxnRef ?? "",
+          vnp_Amount: body.vnp_Amount ?? "",
+          vnp_TransactionType: body.vnp_TransactionType ?? "",
+        }),
+      );
+    };
+    const connector = makeVnpay(configFrom({ VNPAY_TMN_CODE: TMN, VNPAY_HASH_SECRET: SECRET }), {
+      fetch: transport,
+      now: () => new Date("2024-08-16T02:00:00Z"),
+      serverIp: "10.0.0.5",
+      requestTimeoutMs: 10_000,
+    });
+    const request: RefundRequest = {
+      refundId: "rf_1",
+      reference: "REF20240816090000",
+      attempt: {
+        paymentId: "pay_1",
+        attemptId: "att_1",
+        reference: "HS0001240815",
+        amount: 10_000,
+        orderInfo: ORDER_INFO,
+        dossierCode: "000.00.00.H01-240815-0001",
+        paymentCode: "4539148803436467",
+        createdAt: CREATED,
+        expiresAt: EXPIRES,
+        clientIp: "127.0.0.1",
+        locale: "vi",
+        ipnUrl: "https://example.gov.vn/ipn",
+        returnUrl: "https://example.gov.vn/return",
+      },
+      providerTxnId: "14512345",
+      paidAt: new Date("2024-08-15T03:35:12Z"),
+      amount: 10_000,
+      full: true,
+      reason: "Hoan tien HS0001240815",
+      requestedAt: new Date("2024-08-16T02:00:00Z"),
+      requestedBy: "admin",
+    };
+    expect(await Effect.runPromise(connector.refund(request))).toEqual({
+      outcome: "succeeded",
+      providerRefundId: "14600001",
+      providerCode: "00",
+    });
+    const [full] = sent as [VnpayRefundRequestFields & { vnp_SecureHash: string }];
+    expect(refundRequestHashData(full)).toBe(
+      "REF20240816090000|2.1.0|refund|TESTTMN1|02|HS0001240815|1000000|14512345|20240815103000|admin|20240816090000|10.0.0.5|Hoan tien HS0001240815",
+    );
+    expect(full.vnp_SecureHash).toBe(
+      "33120a7bb5f7139f77fca47752bf319ebc7a51e6b2350fd32f9d209c31a3f4ef25c06696e7393887452ffa8c795234767a0dc394686acbda3bb76bf0a4182925",
+    );
+
+    await Effect.runPromise(
+      connector.refund({
+        ...request,
+        reference: "REF2",
+        amount: 4_000,
+        full: false,
+        providerTxnId: null,
+        reason: "Hoàn một phần lệ phí!",
+      }),
+    );
+    expect(sent[1]).toMatchObject({
+      vnp_RequestId: "REF2",
+      vnp_TransactionType: "03",
+      vnp_TxnRef: "HS0001240815",
+      vnp_Amount: "400000",
+      vnp_TransactionNo: "0",
+      vnp_TransactionDate: "20240815103000",
+      vnp_CreateBy: "admin",
+      vnp_OrderInfo: "Hoan mot phan le phi",
+    });
+
+    const tooMuch = await Effect.runPromiseExit(connector.refund({ ...request, amount: 10_001 }));
+    expect(JSON.stringify(tooMuch)).toContain('"_tag":"InvalidRequest"');
+    expect(sent).toHaveLength(2);
+  });
 });
 
 describe("reconciliation file layout (§11)", () => {
@@ -512,6 +693,7 @@ const harness = (options: { connectorSecret?: string } = {}) => {
       amount,
       orderInfo: "Lệ phí hồ sơ 000.00.00.H01-240815-0001",
       dossierCode: "000.00.00.H01-240815-0001",
+      paymentCode: "4539148803436467",
       createdAt: clock,
       expiresAt: new Date(clock.getTime() + 15 * 60_000),
       clientIp: "203.0.113.7",
@@ -535,7 +717,7 @@ const harness = (options: { connectorSecret?: string } = {}) => {
       body: body === undefined ? null : JSON.stringify(body),
     });
 
-  const pay = async (reference: string, outcome: string) => {
+  const pay = async (reference: string, outcome: "success" | "failure" | "cancel") => {
     const response = await sim("/_sim/pay", { reference, outcome });
     expect(response.status).toBe(200);
     return ((await response.json()) as { returnUrl: string }).returnUrl;
@@ -544,9 +726,51 @@ const harness = (options: { connectorSecret?: string } = {}) => {
   const query = (a: Attempt) => Effect.runPromise(connector.query(a));
   const queryExit = (a: Attempt) => Effect.runPromiseExit(connector.query(a));
 
+  /** A connector of the same merchant over another transport (lost answers, and the like). */
+  const connectorOver = (transport: typeof fetch) =>
+    makeVnpay(connectorConfig, {
+      fetch: transport,
+      now: () => clock,
+      serverIp: "10.0.0.5",
+      requestTimeoutMs: 10_000,
+    });
+
+  /** A refund of a paid attempt, as PayGov's refund workflow would ask for it. */
+  const refundOf = async (a: Attempt, overrides: Partial<RefundRequest> = {}): Promise<RefundRequest> => {
+    const paid = await query(a);
+    return {
+      refundId: `rf_${a.reference}`,
+      reference: `RF${a.reference.replaceAll("-", "")}`,
+      attempt: a,
+      providerTxnId: paid.providerTxnId,
+      paidAt: paid.paidAt,
+      amount: a.amount,
+      full: true,
+      reason: "Hoàn phí hồ sơ",
+      requestedAt: clock,
+      requestedBy: "ops",
+      ...overrides,
+    };
+  };
+
+  const transactions = async () =>
+    (
+      (await (await sim("/_sim/transactions", undefined, "GET")).json()) as {
+        transactions: Array<{
+          txnRef: string;
+          refunds: Array<{ requestId: string; transactionType: string; amount: number; status: string }>;
+          ipnDeliveries: Array<{ status: number | null; rspCode: string | null }>;
+        }>;
+      }
+    ).transactions;
+
   return {
     config,
     connector,
+    connectorOver,
+    route,
+    refundOf,
+    transactions,
     sandbox,
     ipns,
     attempt,
@@ -580,7 +804,7 @@ describe("connector ⇄ simulator", () => {
     expect(html).toContain('data-testid="sim-pay-00"');
     expect(html).toContain("Le phi ho so 000.00.00.H01-240815-0001");
 
-    const returnUrl = await h.pay(a.reference, "00");
+    const returnUrl = await h.pay(a.reference, "success");
     expect(h.ipns).toHaveLength(1);
     const [ipn] = h.ipns;
     expect(ipn?.ack).toBe("accepted");
@@ -607,8 +831,7 @@ describe("connector ⇄ simulator", () => {
         txnRef: a.reference,
         createDate,
         outcome: "24",
-        ipn: "normal",
-        order: "ipn_first",
+        callback: "normal",
       }),
     });
     expect(response.status).toBe(302);
@@ -619,6 +842,20 @@ describe("connector ⇄ simulator", () => {
         callback: { outcome: "failed", cancelledByPayer: true, providerTxnId: null, providerCode: "24" },
       },
     ]);
+
+    // The page's own testing options, in the kit's words: 07 (VNPay's alone) with the IPN held back.
+    const b = h.attempt("HS0001-A2B");
+    await h.open(b);
+    const held = await h.sandbox.request("/vnpay/paymentv2/vpcpay.html", {
+      method: "POST",
+      body: new URLSearchParams({ txnRef: b.reference, createDate, outcome: "07", callback: "drop" }),
+    });
+    expect(held.status).toBe(302);
+    expect(h.ipns).toHaveLength(1);
+    const captured = await h.sim(`/_sim/callbacks/${b.reference}`, undefined, "GET");
+    expect(
+      new URL(((await captured.json()) as { url: string }).url).searchParams.get("vnp_ResponseCode"),
+    ).toBe("07");
   });
 
   it("catches a tampered, re-signed amount by the amount check, and VNPay keeps retrying", async () => {
@@ -626,7 +863,7 @@ describe("connector ⇄ simulator", () => {
     const a = h.attempt("HS0001-A3");
     await h.sim("/_sim/behaviour", { reference: a.reference, tamperAmount: true });
     await h.open(a);
-    const returnUrl = await h.pay(a.reference, "00");
+    const returnUrl = await h.pay(a.reference, "success");
     expect(h.ipns[0]?.verification).toMatchObject({ ok: true, callback: { amount: 151_000 } });
     expect(h.ipns.map((seen) => seen.ack)).toEqual([
       "amount_mismatch",
@@ -643,7 +880,7 @@ describe("connector ⇄ simulator", () => {
     const a = h.attempt("HS0001-A4");
     await h.sim("/_sim/behaviour", { reference: a.reference, tamperSignature: true });
     await h.open(a);
-    await h.pay(a.reference, "00");
+    await h.pay(a.reference, "success");
     expect(h.ipns[0]).toMatchObject({ ack: "signature_invalid", verification: { ok: false } });
     const transactions = (await (await h.sim("/_sim/transactions", undefined, "GET")).json()) as {
       transactions: Array<{ txnRef: string; ipnDeliveries: Array<{ rspCode: string }> }>;
@@ -657,7 +894,7 @@ describe("connector ⇄ simulator", () => {
     const a = h.attempt("HS0001-A5");
     await h.open(a);
     expect(await h.query(a)).toMatchObject({ outcome: "pending", providerCode: "01", providerTxnId: null });
-    await h.pay(a.reference, "00");
+    await h.pay(a.reference, "success");
     const paid = await h.query(a);
     expect(paid).toMatchObject({ outcome: "succeeded", amount: 150_000, providerCode: "00" });
     expect(paid.providerTxnId).toMatch(/^\d{8}$/);
@@ -728,7 +965,7 @@ describe("connector ⇄ simulator", () => {
     expect(JSON.stringify(await run(timeout))).toContain('"_tag":"OutcomeUnknown"');
   });
 
-  it("takes a refund of a paid transaction and moves it 05 → 06 → 00 over later queries", async () => {
+  it("takes a refund of a paid transaction (00) and moves it 05 → 06 → 00 over time, as querydr sees", async () => {
     const h = harness();
     const a = h.attempt("HS0001-A9");
     await h.open(a);
@@ -754,12 +991,25 @@ describe("connector ⇄ simulator", () => {
       const response = await h.sim("/merchant_webapi/api/transaction", request.value);
       return toRefundDecision(await response.json(), merchant, a.reference);
     };
-    expect(await send("RF-1")).toMatchObject({ kind: "answer", verdict: "refused", providerCode: "95" });
-    await h.pay(a.reference, "00");
-    expect(await send("RF-2")).toMatchObject({ kind: "answer", verdict: "accepted", providerCode: "00" });
+    expect(await send("RF-1")).toMatchObject({
+      kind: "result",
+      result: { outcome: "failed", providerCode: "95" },
+    });
+    await h.pay(a.reference, "success");
+    // Accepted: VNPay took the refund (DESIGN "Refunds"), taken at CREATED by the harness's clock.
+    expect(await send("RF-2")).toMatchObject({
+      kind: "result",
+      result: { outcome: "succeeded", providerCode: "00" },
+    });
 
     const states: Array<string | null> = [];
-    for (const requestId of ["Q-1", "Q-2", "Q-3"]) {
+    // At once, then past one step (300 ms), then past two (600 ms).
+    for (const [requestId, afterMs] of [
+      ["Q-1", 0],
+      ["Q-2", 300],
+      ["Q-3", 600],
+    ] as const) {
+      h.setClock(new Date(CREATED.getTime() + afterMs));
       const request = buildQueryRequest(
         {
           requestId,
@@ -790,8 +1040,8 @@ describe("connector ⇄ simulator", () => {
     await h.open(paid);
     await h.open(declined);
     h.setClock(new Date("2024-08-15T03:35:12Z"));
-    await h.pay(paid.reference, "00");
-    await h.pay(declined.reference, "51");
+    await h.pay(paid.reference, "success");
+    await h.pay(declined.reference, "failure");
 
     const file = await Effect.runPromise(h.connector.reconciliationFile("2024-08-15"));
     const lines = file.split("\r\n");
@@ -814,6 +1064,138 @@ describe("connector ⇄ simulator", () => {
     const empty = await Effect.runPromise(h.connector.reconciliationFile("2024-08-16"));
     expect(empty.split("\r\n").at(-2)).toBe(`T,0,0,0,0,${createHash("sha256").update("").digest("hex")}`);
     expect((await h.sim("/recon?date=20240231", undefined, "GET")).status).toBe(400);
+  });
+});
+
+describe("VNPay refunds ⇄ simulator", () => {
+  type Harness = ReturnType<typeof harness>;
+
+  /** The refund's progress over `times` refundStatus calls (one querydr each). */
+  const follow = async (h: Harness, request: RefundRequest, times = 3) => {
+    const seen: string[] = [];
+    for (let i = 0; i < times; i += 1) {
+      const result = await Effect.runPromise(h.connector.refundStatus(request));
+      seen.push(`${result.outcome}:${result.providerCode}`);
+    }
+    return seen;
+  };
+
+  const refundsOf = async (h: Harness, reference: string) =>
+    (await h.transactions()).find((t) => t.txnRef === reference)?.refunds ?? [];
+
+  const paid = async (h: Harness, reference: string, amount = 150_000) => {
+    const a = h.attempt(reference, amount);
+    await h.open(a);
+    await h.pay(a.reference, "success");
+    return a;
+  };
+
+  it("refunds part of a payment (03): accepted (00), then 05 → 06 → 00 over time as querydr sees it; a full refund is 02", async () => {
+    const h = harness();
+    const a = await paid(h, "HS0002-F1");
+    /** refundStatus (one querydr) once the clock reads CREATED + ms. */
+    const statusAt = async (request: RefundRequest, ms: number) => {
+      h.setClock(new Date(CREATED.getTime() + ms));
+      const result = await Effect.runPromise(h.connector.refundStatus(request));
+      return `${result.outcome}:${result.providerCode}`;
+    };
+    // Taken at CREATED: VNPay accepts it (DESIGN "Refunds"), the bank moves the money later.
+    const request = await h.refundOf(a, { amount: 50_000, full: false });
+    const first = await Effect.runPromise(h.connector.refund(request));
+    expect(first).toMatchObject({ outcome: "succeeded", providerCode: "00" });
+    expect(first.providerRefundId).toMatch(/^\d{8}$/);
+    const seen: string[] = [];
+    for (const ms of [0, 300, 600]) seen.push(await statusAt(request, ms));
+    expect(seen).toEqual(["pending:05", "pending:06", "succeeded:00"]);
+
+    // Taken at CREATED + 600 ms and asked about only once more than 600 ms later: time alone settled it.
+    const rest = await h.refundOf(a, { reference: "RFHS0002F1REST", amount: 100_000, full: true });
+    const second = await Effect.runPromise(h.connector.refund(rest));
+    expect(second).toMatchObject({ outcome: "succeeded", providerCode: "00" });
+    expect(second.providerRefundId).toMatch(/^\d{8}$/);
+    expect(second.providerRefundId).not.toBe(first.providerRefundId);
+    expect(await statusAt(rest, 1_200)).toBe("succeeded:00");
+    expect(await refundsOf(h, a.reference)).toMatchObject([
+      { requestId: request.reference, transactionType: "03", amount: 50_000, status: "00" },
+      { requestId: "RFHS0002F1REST", transactionType: "02", amount: 100_000, status: "00" },
+    ]);
+  });
+
+  it("never refunds twice: a retry after a lost answer finds the first request held (94)", async () => {
+    const h = harness();
+    const a = await paid(h, "HS0002-R1");
+    const request = await h.refundOf(a, { amount: 60_000, full: false });
+    // The first request reaches VNPay, which takes it, but its answer never comes back.
+    const lossy = h.connectorOver(async (input, init) => {
+      await h.route(input, init);
+      throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    });
+    expect(JSON.stringify(await Effect.runPromiseExit(lossy.refund(request)))).toContain(
+      '"_tag":"OutcomeUnknown"',
+    );
+    expect(await Effect.runPromise(h.connector.refund(request))).toEqual({
+      outcome: "pending",
+      providerRefundId: null,
+      providerCode: "94",
+    });
+    expect(await follow(h, request)).toEqual(["pending:05", "pending:06", "succeeded:00"]);
+    // Retried again once it is done: still the same RequestId, still not a second refund.
+    expect(await Effect.runPromise(h.connector.refund(request))).toMatchObject({
+      outcome: "pending",
+      providerCode: "94",
+    });
+    expect(await follow(h, request, 1)).toEqual(["succeeded:00"]);
+    expect(await refundsOf(h, a.reference)).toMatchObject([{ requestId: request.reference, amount: 60_000 }]);
+    expect(await refundsOf(h, a.reference)).toHaveLength(1);
+  });
+
+  it("fails with 95 for a transaction that was not paid, and records no refund", async () => {
+    const h = harness();
+    const unpaid = h.attempt("HS0002-U1");
+    await h.open(unpaid);
+    const declined = h.attempt("HS0002-U2");
+    await h.open(declined);
+    await h.pay(declined.reference, "failure");
+    for (const a of [unpaid, declined]) {
+      const result = await Effect.runPromise(h.connector.refund(await h.refundOf(a)));
+      expect(result).toEqual({ outcome: "failed", providerRefundId: null, providerCode: "95" });
+      expect(await refundsOf(h, a.reference)).toEqual([]);
+    }
+  });
+
+  it("fails with 95 at once when VNPay refuses the refund (refund: refuse), and records no refund", async () => {
+    const h = harness();
+    const a = await paid(h, "HS0002-J1");
+    await h.sim("/_sim/behaviour", { reference: a.reference, refund: "refuse" });
+    const request = await h.refundOf(a);
+    expect(await Effect.runPromise(h.connector.refund(request))).toEqual({
+      outcome: "failed",
+      providerRefundId: null,
+      providerCode: "95",
+    });
+    expect(await refundsOf(h, a.reference)).toEqual([]);
+    // The payment itself stands.
+    expect(await h.query(a)).toMatchObject({ outcome: "succeeded" });
+  });
+
+  it("maps failures: 503 → Unavailable, an answer under another secret → OutcomeUnknown", async () => {
+    const h = harness();
+    const a = await paid(h, "HS0002-T1");
+    const request = await h.refundOf(a);
+    await h.sim("/_sim/behaviour", { reference: a.reference, api: "unavailable" });
+    expect(JSON.stringify(await Effect.runPromiseExit(h.connector.refund(request)))).toContain(
+      '"_tag":"Unavailable"',
+    );
+    expect(JSON.stringify(await Effect.runPromiseExit(h.connector.refundStatus(request)))).toContain(
+      '"_tag":"Unavailable"',
+    );
+    // The simulator refuses the checksum (97) and signs that answer with the real secret, which the
+    // misconfigured connector cannot verify: no usable answer came back.
+    const other = harness({ connectorSecret: "a-different-secret" });
+    const b = other.attempt("HS0002-T2");
+    await other.open(b);
+    const exit = await Effect.runPromiseExit(other.connector.refund({ ...request, attempt: b }));
+    expect(JSON.stringify(exit)).toContain('"_tag":"OutcomeUnknown"');
   });
 });
 
@@ -880,7 +1262,7 @@ describe("simulated payment page", () => {
 
   it("pays at once on autoPay and can delay or duplicate the IPN", async () => {
     const h = harness();
-    await h.sim("/_sim/behaviour", { autoPay: "00", ipn: "delay", delayMs: 30 });
+    await h.sim("/_sim/behaviour", { autoPay: "success", callback: "delay", delayMs: 30 });
     const a = h.attempt("HS-AUTO-1");
     const { page } = await h.open(a);
     expect(page.status).toBe(302);
@@ -888,14 +1270,18 @@ describe("simulated payment page", () => {
     await vi.waitFor(() => expect(h.ipns).toHaveLength(1));
     expect(h.ipns[0]?.ack).toBe("accepted");
 
-    const resend = await h.sim("/_sim/ipn/resend", { reference: a.reference });
-    expect(await resend.json()).toEqual({ reference: a.reference, rspCode: "02" });
+    const resend = await h.sim(`/_sim/callbacks/${a.reference}/resend`);
+    expect(await resend.json()).toMatchObject({
+      deliveries: [
+        { status: 200, body: JSON.stringify({ RspCode: "02", Message: "Order already confirmed" }) },
+      ],
+    });
 
     await h.sim("/_sim/behaviour", undefined, "DELETE");
-    await h.sim("/_sim/behaviour", { ipn: "duplicate" });
+    await h.sim("/_sim/behaviour", { callback: "duplicate" });
     const b = h.attempt("HS-DUP-1");
     await h.open(b);
-    await h.pay(b.reference, "00");
+    await h.pay(b.reference, "success");
     expect(
       h.ipns
         .slice(2)
@@ -904,12 +1290,70 @@ describe("simulated payment page", () => {
     ).toEqual(["accepted", "duplicate"]);
   });
 
+  it("misbehaves on a magic amount without any control call: 10001 drops the IPN, 10011 refuses refunds", async () => {
+    expect(MAGIC_AMOUNTS[10_001]?.behaviour).toEqual({ callback: "drop" });
+    expect(MAGIC_AMOUNTS[10_011]?.behaviour).toEqual({ refund: "refuse" });
+    const h = harness();
+    // An ordinary amount, for contrast: the IPN comes.
+    const plain = h.attempt("HS-MAGIC-0", 10_000);
+    expect((await h.open(plain)).html).toContain('<option value="normal" selected="">');
+    await h.pay(plain.reference, "success");
+    expect(h.ipns).toHaveLength(1);
+
+    const dropped = h.attempt("HS-MAGIC-1", 10_001);
+    expect((await h.open(dropped)).html).toContain('<option value="drop" selected="">');
+    await h.pay(dropped.reference, "success");
+    expect(h.ipns).toHaveLength(1);
+    // The IPN it would have sent is captured, and is genuine when delivered by hand.
+    const captured = (await (
+      await h.sim(`/_sim/callbacks/${dropped.reference}`, undefined, "GET")
+    ).json()) as {
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      body: string;
+    };
+    expect(captured).toMatchObject({ method: "GET", headers: {}, body: "" });
+    expect(captured.url.startsWith(`${IPN_URL}?`)).toBe(true);
+    expect(new URL(captured.url).searchParams.get("vnp_TxnRef")).toBe(dropped.reference);
+    expect((await h.sim(`/_sim/callbacks/${dropped.reference}/resend`)).status).toBe(200);
+    expect(h.ipns.at(-1)).toMatchObject({ ack: "accepted", verification: { callback: { amount: 10_001 } } });
+
+    const refused = h.attempt("HS-MAGIC-11", 10_011);
+    await h.open(refused);
+    await h.pay(refused.reference, "success");
+    const request = await h.refundOf(refused);
+    expect(await Effect.runPromise(h.connector.refund(request))).toEqual({
+      outcome: "failed",
+      providerRefundId: null,
+      providerCode: "95",
+    });
+    expect((await h.transactions()).find((t) => t.txnRef === refused.reference)?.refunds).toEqual([]);
+    // The ordinary amount, for contrast: its refund is accepted.
+    expect(await Effect.runPromise(h.connector.refund(await h.refundOf(plain)))).toMatchObject({
+      outcome: "succeeded",
+      providerCode: "00",
+    });
+
+    // A control call still wins over the magic amount for its own reference.
+    const overridden = h.attempt("HS-MAGIC-1B", 10_001);
+    await h.sim("/_sim/behaviour", { reference: overridden.reference, callback: "normal" });
+    await h.open(overridden);
+    await h.pay(overridden.reference, "success");
+    expect(h.ipns.at(-1)).toMatchObject({
+      ack: "accepted",
+      verification: { callback: { reference: overridden.reference } },
+    });
+  });
+
   it("answers bad control requests with 4xx, never a crash", async () => {
     const h = harness();
-    expect((await h.sim("/_sim/behaviour", { ipn: "sometimes" })).status).toBe(400);
+    expect((await h.sim("/_sim/behaviour", { callback: "sometimes" })).status).toBe(400);
     expect((await h.sim("/_sim/behaviour", { colour: "red" })).status).toBe(400);
-    expect((await h.sim("/_sim/pay", { reference: "NOPE", outcome: "00" })).status).toBe(404);
-    expect((await h.sim("/_sim/pay", { reference: "NOPE", outcome: "42" })).status).toBe(400);
+    expect((await h.sim("/_sim/pay", { reference: "NOPE", outcome: "success" })).status).toBe(404);
+    expect((await h.sim("/_sim/pay", { reference: "NOPE", outcome: "00" })).status).toBe(400);
+    expect((await h.sim("/_sim/callbacks/NOPE", undefined, "GET")).status).toBe(404);
+    expect((await h.sim("/_sim/callbacks/NOPE/resend")).status).toBe(404);
     const garbage = await h.sandbox.request("/vnpay/merchant_webapi/api/transaction", {
       method: "POST",
       body: "{",

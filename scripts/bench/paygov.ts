@@ -59,7 +59,7 @@ export const startPaygov = async (
   const behaviour = await fetch(`${platform.sandboxUrl}/vnpay/_sim/behaviour`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ autoPay: "00" }),
+    body: JSON.stringify({ autoPay: "success" }),
   });
   if (!behaviour.ok) {
     await platform.stop();

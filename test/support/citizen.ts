@@ -1,3 +1,4 @@
+import type { SimBehaviour } from "../../connectors/sdk/simulator-kit.ts";
 import type { Stack } from "./stack.ts";
 
 /** What a citizen's browser does without a browser: open next_url, choose, follow redirects by hand. */
@@ -25,8 +26,11 @@ export const citizen = (stack: Stack) => {
     return { status: response.status, location: response.headers.get("location") ?? "" };
   };
 
-  /** Opens the intermediary's page (as the browser does after the 303) and pays there with an outcome. */
-  const payAtVnpay = async (redirectUrl: string, outcome: string) => {
+  /**
+   * Opens the intermediary's page (as the browser does after the 303) and pays there with an outcome,
+   * through the simulator kit's control API: success, failure or cancel (VNPay's 00, 51 or 24).
+   */
+  const payAtVnpay = async (redirectUrl: string, outcome: "success" | "failure" | "cancel") => {
     const opened = await fetch(redirectUrl, { redirect: "manual" });
     if (opened.status !== 200)
       throw new Error(`the simulator refused the payment URL: ${opened.status} ${await opened.text()}`);
@@ -43,8 +47,11 @@ export const citizen = (stack: Stack) => {
   return { checkoutPage, choose, payAtVnpay };
 };
 
-/** Tells the VNPay simulator how to misbehave for one reference (or all when none is given). */
-export const vnpayBehaviour = async (stack: Stack, behaviour: Record<string, unknown>) => {
+/** Tells the VNPay simulator how to misbehave (the kit's vocabulary) for one reference, or for all. */
+export const vnpayBehaviour = async (
+  stack: Stack,
+  behaviour: Partial<SimBehaviour> & { readonly reference?: string },
+) => {
   const response = await fetch(`${stack.sandboxUrl}/vnpay/_sim/behaviour`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -130,6 +130,7 @@ const makeHarness = (stack: Stack, driver: ConformanceDriver, live: Harness["liv
           amount: attempt.amount,
           orderInfo: asciiOrderInfo(payment.reference),
           dossierCode: payment.reference,
+          paymentCode: payment.paymentCode ?? "",
           createdAt: attempt.createdAt,
           expiresAt: attempt.expiresAt,
           clientIp: "127.0.0.1",

@@ -33,6 +33,7 @@ export interface Stack {
   readonly apiUrl: string;
   readonly sandboxUrl: string;
   readonly apiKey: string;
+  readonly opsKey: string;
   readonly webhookSecret: string;
   readonly config: AppConfig;
   readonly env: Record<string, string | undefined>;
@@ -41,6 +42,8 @@ export interface Stack {
   readonly connectors: ConnectorSet;
   /** Calls the portal API with the sandbox agency's key. */
   api(path: string, init?: RequestInit & { json?: unknown; idempotencyKey?: string }): Promise<Response>;
+  /** Calls the ops API with the operations key. */
+  ops(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -59,6 +62,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   await createDatabase(options.infra.postgresAdminUrl, name);
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const apiKey = `pgv_test_${randomBytes(16).toString("hex")}`;
+  const opsKey = `pgv_ops_${randomBytes(16).toString("hex")}`;
   const webhookSecret = randomBytes(24).toString("base64url");
   const env: Record<string, string | undefined> = {
     DATABASE_URL: databaseUrl(options.infra.postgresAdminUrl, name),
@@ -70,6 +74,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     PAYGOV_PUBLIC_URL: `http://127.0.0.1:${port}`,
     PAYGOV_SECRET_KEY: randomBytes(32).toString("base64url"),
     PAYGOV_SANDBOX_API_KEY: apiKey,
+    PAYGOV_OPS_API_KEY: opsKey,
     PAYGOV_SANDBOX_WEBHOOK_URL: options.webhookUrl,
     PAYGOV_SANDBOX_WEBHOOK_SECRET: webhookSecret,
     VNPAY_TMN_CODE: "PAYGOVT1",
@@ -98,6 +103,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     apiUrl: api.url,
     sandboxUrl: sandbox.url,
     apiKey,
+    opsKey,
     webhookSecret,
     config,
     env,
@@ -109,6 +115,18 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
       headers.set("authorization", `Bearer ${apiKey}`);
       if (init.json !== undefined) headers.set("content-type", "application/json");
       if (init.idempotencyKey !== undefined) headers.set("idempotency-key", init.idempotencyKey);
+      return fetch(`${api.url}${path}`, {
+        ...init,
+        headers,
+        ...(init.json !== undefined
+          ? { body: JSON.stringify(init.json), method: init.method ?? "POST" }
+          : {}),
+      });
+    },
+    ops(path, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${opsKey}`);
+      if (init.json !== undefined) headers.set("content-type", "application/json");
       return fetch(`${api.url}${path}`, {
         ...init,
         headers,

@@ -85,6 +85,17 @@ export interface Scenario {
 const checkoutOnly = (h: Pick<Harness, "driver">) =>
   h.driver.shape === "checkout" ? null : "collection shape";
 
+// A failure PayGov can learn of: from a callback, or by asking. A bank transfer that is refused or
+// abandoned never reaches the account, and nothing tells anyone: the attempt simply expires.
+const failureObservable = (h: Pick<Harness, "driver" | "live">) =>
+  checkoutOnly(h) ??
+  (h.driver.callsBackOnFailure || h.live.definition.capabilities.query
+    ? null
+    : "the intermediary reports no failure and has no query API");
+
+const payerSetsAmount = (h: Pick<Harness, "driver" | "live">) =>
+  checkoutOnly(h) ?? (h.live.definition.payerSetsAmount ? null : "the intermediary fixes the amount");
+
 /** The scenario list, the same for every connector. */
 export const SCENARIOS: ReadonlyArray<Scenario> = [
   {
@@ -102,7 +113,7 @@ export const SCENARIOS: ReadonlyArray<Scenario> = [
   {
     id: "failure",
     title: "the intermediary declines; the citizen may try again",
-    skip: checkoutOnly,
+    skip: failureObservable,
     async run(h) {
       const payment = await h.createPayment();
       const attempt = await opened(h, payment);
@@ -117,7 +128,7 @@ export const SCENARIOS: ReadonlyArray<Scenario> = [
   {
     id: "cancel",
     title: "the citizen cancels at the intermediary",
-    skip: checkoutOnly,
+    skip: failureObservable,
     async run(h) {
       const payment = await h.createPayment();
       const attempt = await opened(h, payment);
@@ -192,7 +203,11 @@ export const SCENARIOS: ReadonlyArray<Scenario> = [
   {
     id: "tampered-amount",
     title: "a validly signed callback with another amount is refused; nothing is written",
-    skip: checkoutOnly,
+    skip: (h) =>
+      checkoutOnly(h) ??
+      (h.live.definition.payerSetsAmount
+        ? "the payer sets the amount: another amount is recorded, not refused"
+        : null),
     async run(h) {
       const { payment, attempt, callback } = await paidWithHeldCallback(h);
       await rejected(
@@ -293,6 +308,54 @@ export const SCENARIOS: ReadonlyArray<Scenario> = [
       );
       await h.driver.behave(h.ctx, attempt.reference, { api: "normal" });
       await h.waitForStatus(payment.id, "success", 40_000);
+    },
+  },
+  {
+    id: "short-transfer",
+    title: "a transfer short of the amount due is recorded as a failed attempt and returned",
+    skip: payerSetsAmount,
+    async run(h) {
+      const { payment, attempt, callback } = await paidWithHeldCallback(h);
+      answeredWith(
+        h,
+        await h.deliver(h.driver.resign(h.ctx, callback, { amount: attempt.amount - 1000 })),
+        "accepted",
+      );
+      await h.waitForStatus(payment.id, "failed");
+      check(
+        (await h.status(payment.id)).code === "attempt_underpaid",
+        "a short transfer must say attempt_underpaid",
+      );
+      const failed = (await h.events(payment.id)).find((e) => e.type === "payment.failed");
+      check(
+        failed?.data.received_amount === attempt.amount - 1000,
+        "the event must carry the amount received",
+      );
+      check(
+        (await h.events(payment.id)).some((e) => e.type === "refund.submitted"),
+        "the short transfer must be returned",
+      );
+    },
+  },
+  {
+    id: "surplus-transfer",
+    title: "a transfer above the amount due pays the payment and the surplus is returned",
+    skip: payerSetsAmount,
+    async run(h) {
+      const { payment, attempt, callback } = await paidWithHeldCallback(h);
+      answeredWith(
+        h,
+        await h.deliver(h.driver.resign(h.ctx, callback, { amount: attempt.amount + 5000 })),
+        "accepted",
+      );
+      await h.waitForStatus(payment.id, "success");
+      const succeeded = (await succeededEvents(h, payment.id))[0];
+      check(
+        succeeded?.data.received_amount === attempt.amount + 5000,
+        "the event must carry the amount received",
+      );
+      const refund = (await h.events(payment.id)).find((e) => e.type === "refund.submitted");
+      check(refund?.data.amount === 5000, "the surplus of 5000 VND must be returned");
     },
   },
   {
