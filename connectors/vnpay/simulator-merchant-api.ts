@@ -138,7 +138,6 @@ const refundedSoFar = (order: SimOrder): number =>
     .filter((refund) => refund.status !== "09")
     .reduce((total, refund) => total + refund.amount, 0);
 
-/** Why a refund cannot be taken, or null when it can. */
 /** VNPay's back office finishes a refund by itself within moments in the sandbox (05 → 06 → final). */
 const REFUND_STEP_MS = 300;
 
@@ -153,6 +152,7 @@ const settleRefundsByTime = (order: SimOrder, context: ApiContext): void => {
   }
 };
 
+/** Why a refund cannot be taken, or null when it can. */
 const refundRefusal = (order: SimOrder, type: string, amount: number): VnpayRefundResponseCode | null => {
   if (order.payment?.transactionStatus !== "00") return "95";
   if (order.refunds.some((refund) => refund.status === "05" || refund.status === "06")) return "94";
