@@ -1,10 +1,13 @@
 import { Context } from "@temporalio/activity";
-import type { ManagedRuntime } from "effect";
+import { Effect, type ManagedRuntime } from "effect";
+import type { TreasuryClient } from "../connectors/treasury/client.ts";
 import * as inquiries from "./inquiries.ts";
 import * as payments from "./payments.ts";
+import * as reconciliation from "./reconciliation.ts";
 import * as refunds from "./refunds.ts";
 import { makeRunner } from "./run.ts";
 import type { ActivityServices } from "./services.ts";
+import * as settlement from "./settlement.ts";
 import type { InquiryActivities, PaymentActivities, RefundActivities } from "./types.ts";
 
 // Activities receive Temporal's cancellation signal so a cancelled activity stops its HTTP calls too.
@@ -64,5 +67,52 @@ export const createInquiryActivities = (
     recordInquiryEscalated: (inquiryId, eventId) => run(inquiries.recordInquiryEscalated(inquiryId, eventId)),
     recordInquiryResolved: (inquiryId, resolution, eventId) =>
       run(inquiries.recordInquiryResolved(inquiryId, resolution, eventId)),
+  };
+};
+
+/** The activities the settlement workflow calls, with the State Treasury's client. */
+export const createSettlementActivities = (
+  runtime: ManagedRuntime.ManagedRuntime<ActivityServices, never>,
+  treasury: TreasuryClient,
+): settlement.SettlementActivities => {
+  const run = makeRunner(runtime);
+  const withTreasury = Effect.provideService(settlement.Treasury, treasury);
+  return {
+    recordSettlementStarted: (input) => run(settlement.recordSettlementStarted(input)),
+    computeSettlement: (settlementId) => run(settlement.computeSettlement(settlementId)),
+    sendTreasuryDocuments: (settlementId) =>
+      run(withTreasury(settlement.sendTreasuryDocuments(settlementId)), cancellation()),
+    collectCreditAdvices: (settlementId) =>
+      run(withTreasury(settlement.collectCreditAdvices(settlementId)), cancellation()),
+    settledPayments: (settlementId, after, limit) =>
+      run(settlement.settledPayments(settlementId, after, limit)),
+  };
+};
+
+/** The activities the reconciliation workflow calls; inquiries it opens go through `startInquiry`. */
+export const createReconciliationActivities = (
+  runtime: ManagedRuntime.ManagedRuntime<ActivityServices, never>,
+  startInquiry: reconciliation.InquiryStarter,
+  timing: reconciliation.ReconciliationInquiryTiming,
+): reconciliation.ReconciliationActivities => {
+  const run = makeRunner(runtime);
+  // A long import tells Temporal it is alive (its heartbeat timeout), every few thousand lines.
+  const heartbeat = (lines: number) => {
+    try {
+      Context.current().heartbeat(lines);
+    } catch {
+      // Outside an activity (a direct call): nobody to tell.
+    }
+  };
+  return {
+    beginReconciliation: (input) => run(reconciliation.beginReconciliation(input)),
+    importReconciliationFile: (runId) =>
+      run(reconciliation.importReconciliationFile(runId, heartbeat), cancellation()),
+    matchReconciliation: (runId) => run(reconciliation.matchReconciliation(runId)),
+    openReconciliationInquiries: (runId) =>
+      run(reconciliation.openReconciliationInquiries(runId, startInquiry, timing)),
+    recordReconciliationRejected: (runId, rejection) =>
+      run(reconciliation.recordReconciliationRejected(runId, rejection)),
+    completeReconciliation: (runId) => run(reconciliation.completeReconciliation(runId)),
   };
 };

@@ -1,11 +1,10 @@
 import { Effect } from "effect";
-import type { Attempt } from "../connectors/sdk/contract.ts";
 import type { Db } from "../db/client.ts";
 import { applyEvent, type Tx } from "../db/ledger.ts";
 import { findAttempt, findPayment, insertPayment } from "../db/payments.ts";
+import { issueReceipt } from "../db/receipts.ts";
 import { newAttemptReference } from "../domain/ids.ts";
-import { asciiOrderInfo } from "../domain/order-info.ts";
-import type { AttemptRecord, PaymentRecord } from "../domain/payment-record.ts";
+import type { AttemptRecord } from "../domain/payment-record.ts";
 import { STATE_CODES } from "../domain/payment-record.ts";
 import type { PaymentCreation } from "../workflows/messages.ts";
 import { attemptFor } from "./attempt-view.ts";
@@ -212,6 +211,9 @@ export const recordPaymentSucceeded = (c: AttemptConclusion, eventId: string) =>
                    connector = ${attempt.connector}, paid_attempt_id = ${attempt.id},
                    provider_txn_id = ${c.providerTxnId}, succeeded_at = ${paidAt}
                  where id = ${attempt.paymentId}`;
+        // In the same transaction: a success never exists without its e-receipt, and a receipt number is
+        // taken only by a success that commits (numbers stay gap-free).
+        await issueReceipt(tx, attempt.paymentId, new Date(paidAt));
       },
     );
   });

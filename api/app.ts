@@ -9,12 +9,17 @@ import { ApiError } from "./errors.ts";
 import { agencyAuth, opsAuth } from "./middleware/auth.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { opsInquiryRoutes } from "./ops/inquiries.ts";
+import { opsReconciliationPages } from "./ops/reconciliation-pages.tsx";
+import { opsReconciliationRoutes } from "./ops/reconciliations.ts";
 import { opsRefundRoutes } from "./ops/refunds.ts";
+import { opsSettlementPages } from "./ops/settlement-pages.tsx";
+import { opsSettlementRoutes } from "./ops/settlements.ts";
 import { inquiryRoutes } from "./portal/inquiries.ts";
 import { openApiDocument } from "./portal/openapi.ts";
 import { paymentRoutes } from "./portal/payments.ts";
 import { refundRoutes } from "./portal/refunds.ts";
 import { webhookRoutes } from "./portal/webhooks.ts";
+import { receiptRoutes } from "./receipts/routes.tsx";
 
 /** The whole HTTP edge: portal API, citizen pages, intermediaries' callbacks. */
 export const createApp = (deps: ApiDeps) => {
@@ -45,7 +50,11 @@ export const createApp = (deps: ApiDeps) => {
   ops.use("*", opsAuth(deps.sql, opsKey));
   ops.route("/", opsRefundRoutes(deps));
   ops.route("/", opsInquiryRoutes(deps));
+  ops.route("/", opsSettlementRoutes(deps));
+  ops.route("/", opsReconciliationRoutes(deps));
   app.route("/v1/ops", ops);
+  app.route("/ops", opsSettlementPages(deps));
+  app.route("/ops", opsReconciliationPages(deps));
 
   const portal = new Hono();
   portal.use("*", agencyAuth(deps.sql, opsKey), idempotency(deps.sql));
@@ -57,6 +66,8 @@ export const createApp = (deps: ApiDeps) => {
 
   app.route("/callbacks", callbackRoutes(deps));
   app.route("/agents", agentRoutes(deps));
+  // Before the checkout pages, whose catch-all middleware would otherwise set their CSP on receipts.
+  app.route("/", receiptRoutes(deps));
   app.route("/", checkoutRoutes(deps));
   return app;
 };

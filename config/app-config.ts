@@ -49,6 +49,26 @@ export interface AppConfig {
     readonly retryScheduleMs: ReadonlyArray<number>;
     readonly timeoutMs: number;
   };
+  /** The State Treasury's interface, where settlements send their documents (connectors/treasury/). */
+  readonly treasury: {
+    /** PAYGOV_TREASURY_URL; default the sandbox simulator at /treasury. */
+    readonly url: string;
+    /** PAYGOV_TREASURY_SECRET, shared with the treasury; without it settlements wait before sending. */
+    readonly secret: Option.Option<Redacted.Redacted<string>>;
+    /** Between two requests for the credit advices of a settlement's documents. */
+    readonly pollEveryMs: number;
+  };
+  readonly reconciliation: {
+    /** PAYGOV_RECONCILIATION_CUTOFF (HH:mm, GMT+7): when each connector's schedule reconciles the day before. */
+    readonly cutoff: { readonly hour: number; readonly minute: number };
+  };
+  readonly settlement: {
+    /**
+     * PAYGOV_SETTLEMENT_CUTOFF (HH:mm, GMT+7): when the schedule settles the day before — after the
+     * reconciliations, whose inquiries may still confirm payments of that day.
+     */
+    readonly cutoff: { readonly hour: number; readonly minute: number };
+  };
 }
 
 const seconds = (name: string, fallback: number) =>
@@ -68,6 +88,20 @@ export const parseDurations = (raw: string): number[] | null => {
   }
   return out;
 };
+
+/** A time of day as HH:mm, read as { hour, minute }. */
+const timeOfDay = (name: string, fallback: string) =>
+  Config.schema(
+    Schema.String.check(
+      Schema.makeFilter((raw: string) =>
+        /^([01]\d|2[0-3]):[0-5]\d$/.test(raw) ? undefined : 'expected a time of day as HH:mm, e.g. "02:00"',
+      ),
+    ),
+    name,
+  ).pipe(
+    Config.withDefault(fallback),
+    Config.map((raw) => ({ hour: Number(raw.slice(0, 2)), minute: Number(raw.slice(3, 5)) })),
+  );
 
 const url = (name: string) => Config.URL(name).pipe(Config.map((u) => u.toString().replace(/\/$/, "")));
 
@@ -121,6 +155,11 @@ const appConfig = Config.all({
     Config.map((raw) => parseDurations(raw) ?? []),
   ),
   webhookTimeout: seconds("PAYGOV_WEBHOOK_TIMEOUT", 10),
+  treasuryUrl: url("PAYGOV_TREASURY_URL").pipe(Config.option),
+  treasurySecret: Config.Redacted("PAYGOV_TREASURY_SECRET").pipe(Config.option),
+  treasuryPollEvery: seconds("PAYGOV_TREASURY_POLL_EVERY", 300),
+  reconciliationCutoff: timeOfDay("PAYGOV_RECONCILIATION_CUTOFF", "02:00"),
+  settlementCutoff: timeOfDay("PAYGOV_SETTLEMENT_CUTOFF", "03:00"),
 });
 
 /** The default database when DATABASE_URL is unset: the embedded PostgreSQL that `make dev` starts. */
@@ -167,6 +206,13 @@ export const loadAppConfig = (
           inquirySlaMs: c.inquirySla * 1000,
         },
         webhooks: { retryScheduleMs: c.webhookRetrySchedule, timeoutMs: c.webhookTimeout * 1000 },
+        treasury: {
+          url: Option.getOrElse(c.treasuryUrl, () => `http://127.0.0.1:${c.sandboxPort}/treasury`),
+          secret: c.treasurySecret,
+          pollEveryMs: c.treasuryPollEvery * 1000,
+        },
+        reconciliation: { cutoff: c.reconciliationCutoff },
+        settlement: { cutoff: c.settlementCutoff },
       }),
     ),
   );

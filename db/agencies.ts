@@ -43,15 +43,19 @@ export interface AgencyRegistration {
   readonly webhookSecret: string | null;
   readonly returnOrigins: ReadonlyArray<OriginPattern>;
   readonly budgetDefaults: BudgetDefaults;
+  /** Mã số thuế printed on its e-receipts; left as it is when not given. */
+  readonly taxId?: string;
 }
 
 /** Creates the agency or brings it in line with the registration (keys, webhook, origins). */
 export const upsertAgency = async (sql: Db, a: AgencyRegistration): Promise<void> => {
   await sql`
-    insert into agencies (id, code, name, api_key_hash, webhook_url, webhook_secret, return_origins, budget_defaults)
+    insert into agencies (id, code, name, api_key_hash, webhook_url, webhook_secret, return_origins, budget_defaults,
+                          tax_id)
     values (${a.id}, ${a.code}, ${a.name}, ${a.apiKeyHash}, ${a.webhookUrl}, ${a.webhookSecret},
-            ${a.returnOrigins.map(formatOriginPattern)}, ${sql.json(a.budgetDefaults as never)})
+            ${a.returnOrigins.map(formatOriginPattern)}, ${sql.json(a.budgetDefaults as never)}, ${a.taxId ?? null})
     on conflict (id) do update set code = excluded.code, name = excluded.name, api_key_hash = excluded.api_key_hash,
       webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret,
-      return_origins = excluded.return_origins, budget_defaults = excluded.budget_defaults, updated_at = now()`;
+      return_origins = excluded.return_origins, budget_defaults = excluded.budget_defaults,
+      tax_id = coalesce(excluded.tax_id, agencies.tax_id), updated_at = now()`;
 };

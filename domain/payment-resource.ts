@@ -1,5 +1,6 @@
 import { checkoutToken } from "./checkout-token.ts";
 import { type PaymentRecord, paymentState } from "./payment-record.ts";
+import { receiptPath } from "./receipt.ts";
 
 /** What rendering links needs: where PayGov is, and the key that signs checkout links. */
 export interface LinkContext {
@@ -85,6 +86,10 @@ export const renderPayment = (p: PaymentRecord, ctx: LinkContext) => {
       self: link(self, "GET"),
       events: link(`${self}/events`, "GET"),
       ...(p.finished ? {} : { next_url: link(nextUrl(ctx, p.id), "GET") }),
+      // Issued in the transaction that records the success, so every succeeded payment has one.
+      ...(p.status === "success"
+        ? { receipt: link(`${ctx.publicUrl}${receiptPath(ctx.secretKey, p.id)}`, "GET") }
+        : {}),
     },
   };
 };

@@ -35,3 +35,9 @@ export const vietnamBusinessDate = (instant: Date): string => {
   const d = vietnamDateParts(instant);
   return `${d.yyyy}-${d.MM}-${d.dd}`;
 };
+
+/** ISO-8601 with the explicit `+07:00` offset, e.g. the reconciliation file's timestamps (§11). */
+export const formatVietnamIso = (instant: Date): string => {
+  const d = vietnamDateParts(instant);
+  return `${d.yyyy}-${d.MM}-${d.dd}T${d.HH}:${d.mm}:${d.ss}+07:00`;
+};

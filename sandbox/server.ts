@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { ConnectorSet } from "../connectors/sdk/load.ts";
+import { treasurySimulator } from "../connectors/treasury/simulator.tsx";
 import { type HttpServerHandle, serveHttp } from "../workers/http.ts";
 import { demoPortal } from "./demo-portal.tsx";
 
@@ -13,6 +14,8 @@ export interface SandboxOptions {
    */
   readonly paygovUrl: string;
   readonly webhookSecret: () => string | null;
+  /** PAYGOV_TREASURY_SECRET: with it, the State Treasury's simulator answers at /treasury. */
+  readonly treasurySecret?: string | null;
   readonly fetch?: typeof globalThis.fetch;
   readonly now?: () => Date;
 }
@@ -41,6 +44,8 @@ export const sandboxApp = (connectors: ConnectorSet, options: Omit<SandboxOption
     );
   }
   app.route("/demo-portal", demoPortal({ webhookSecret: options.webhookSecret, now }));
+  if (options.treasurySecret)
+    app.route("/treasury", treasurySimulator({ secret: options.treasurySecret, now }));
   app.get("/", (c) =>
     c.json({
       simulators: [...connectors.live.values()]

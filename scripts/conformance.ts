@@ -3,6 +3,7 @@
 // of scenario × connector. The same scenarios run in `make test` (test/conformance.test.ts).
 import { CONFORMANCE_DRIVERS } from "../connectors/conformance.ts";
 import { SCENARIOS } from "../connectors/sdk/conformance/scenarios.ts";
+import { templateDriver } from "../connectors/template/conformance.ts";
 import { startConformance } from "../test/support/conformance-harness.ts";
 import { quietTemporalLogs } from "../workers/run.ts";
 import { NAMESPACE, startServices } from "./bench/services.ts";
@@ -13,16 +14,19 @@ type Cell =
   | { kind: "fail"; message: string }
   | { kind: "skip"; reason: string };
 
+// The template is not a real intermediary (not registered), but it must keep passing: authors copy it.
+const DRIVERS = [...CONFORMANCE_DRIVERS, templateDriver];
+
 const main = async () => {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-  const unknown = wanted.filter((id) => !CONFORMANCE_DRIVERS.some((d) => d.connector === id));
+  const unknown = wanted.filter((id) => !DRIVERS.some((d) => d.connector === id));
   if (unknown.length > 0) {
     console.error(
-      `unknown connector(s): ${unknown.join(", ")}; known: ${CONFORMANCE_DRIVERS.map((d) => d.connector).join(", ")}`,
+      `unknown connector(s): ${unknown.join(", ")}; known: ${DRIVERS.map((d) => d.connector).join(", ")}`,
     );
     process.exit(64);
   }
-  const drivers = CONFORMANCE_DRIVERS.filter((d) => wanted.length === 0 || wanted.includes(d.connector));
+  const drivers = DRIVERS.filter((d) => wanted.length === 0 || wanted.includes(d.connector));
   quietTemporalLogs();
   const services = await startServices({ temporalAddress: null, durable: false }, (line) =>
     console.error(line),

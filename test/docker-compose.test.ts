@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONNECTORS } from "../connectors/index.ts";
 import { findExecutable } from "../scripts/lib/processes.ts";
 import { PAYGOV_SEARCH_ATTRIBUTES } from "../scripts/lib/temporal-server.ts";
 
@@ -17,17 +18,29 @@ const COMPOSE_FILE = join(ROOT, "docker-compose.yml");
 const EXAMPLE_ENV = join(ROOT, ".env.example");
 
 const PAYGOV_ROLES = ["api", "worker", "jobs", "sandbox"] as const;
-/** Every secret, and what docker-compose.yml must refuse to run without. */
-const SECRETS = [
+/**
+ * Every registered connector's credentials: the variables its configuration requires, as its
+ * sandboxCredentials() names them (connectors/sandbox-credentials.test.ts checks that they are).
+ */
+const CONNECTOR_CREDENTIALS = CONNECTORS.flatMap((d) => Object.keys(d.sandboxCredentials?.() ?? {}));
+/** Every secret and credential, and what docker-compose.yml must refuse to run without. */
+const SECRETS: ReadonlyArray<string> = [
   "PAYGOV_SECRET_KEY",
   "PAYGOV_SANDBOX_API_KEY",
   "PAYGOV_SANDBOX_WEBHOOK_SECRET",
-  "VNPAY_TMN_CODE",
-  "VNPAY_HASH_SECRET",
+  "PAYGOV_OPS_API_KEY",
+  ...CONNECTOR_CREDENTIALS,
   "POSTGRES_PASSWORD",
   "PAYGOV_DB_PASSWORD",
   "TEMPORAL_DB_PASSWORD",
-] as const;
+];
+/** The variables one connector reads: the quoted upper-case names in its config.ts. */
+const connectorVariables = async (id: string): Promise<string[]> => {
+  const text = await readFile(join(ROOT, "connectors", id, "config.ts"), "utf8");
+  return [...text.matchAll(/"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"/g)]
+    .map((m) => m[1]!)
+    .filter((name) => name.startsWith(`${id.toUpperCase()}_`));
+};
 
 interface Port {
   readonly hostIp: string | undefined;
@@ -243,17 +256,31 @@ describe("docker-compose.yml", () => {
     expect(setup.environment.TEMPORAL_NAMESPACE).toBe(services.worker!.environment.TEMPORAL_NAMESPACE);
   });
 
-  it("sends the browser to published ports and servers to service names", () => {
+  it("sends the browser to published ports and servers to service names", async () => {
     const env = services.worker!.environment;
     const url = (name: string) => new URL(env[name]!);
     // What the citizen's browser opens: the host's published ports.
     expect(url("PAYGOV_PUBLIC_URL").origin).toBe("http://127.0.0.1:3000");
     expect(url("VNPAY_PAYMENT_URL").origin).toBe("http://127.0.0.1:3001");
+    expect(url("ONEPAY_PAYMENT_URL").origin).toBe("http://127.0.0.1:3001");
     // Server to server, inside the compose network: service name and container port.
     expect(url("PAYGOV_INTERNAL_URL").origin).toBe("http://api:3000");
     expect(url("VNPAY_API_URL").origin).toBe("http://sandbox:3001");
     expect(url("VNPAY_RECON_URL").origin).toBe("http://sandbox:3001");
     expect(url("PAYGOV_SANDBOX_WEBHOOK_URL").origin).toBe("http://sandbox:3001");
+    // Every connector's every endpoint, at its own simulator: a payment page (<ID>_PAYMENT_URL) is
+    // opened by the browser, every other URL is called by the worker.
+    for (const { id } of CONNECTORS) {
+      const urls = (await connectorVariables(id)).filter((name) => name.endsWith("_URL"));
+      expect(urls.length, id).toBeGreaterThan(0);
+      for (const name of urls) {
+        expect(env[name], name).toBeTruthy();
+        expect(url(name).origin, name).toBe(
+          name.endsWith("_PAYMENT_URL") ? "http://127.0.0.1:3001" : "http://sandbox:3001",
+        );
+        expect(url(name).pathname, name).toMatch(new RegExp(`^/${id}(/|$)`));
+      }
+    }
     expect(new URL(env.DATABASE_URL!).host).toBe("postgres:5432");
     expect(env.TEMPORAL_ADDRESS).toBe("temporal:7233");
     // All four roles see the same configuration.
@@ -265,11 +292,10 @@ describe("docker-compose.yml", () => {
   });
 
   it("takes every secret from the env file, and refuses to start without one", async () => {
+    expect(CONNECTOR_CREDENTIALS).toEqual(expect.arrayContaining(["VNPAY_HASH_SECRET", "ONEPAY_HASH_KEY"]));
     const example = envLines(exampleText);
     const sentinel = (name: string) => `sentinel-${name.toLowerCase().replaceAll("_", "-")}`;
-    const withSentinels = example
-      .map(([k, v]) => `${k}=${(SECRETS as readonly string[]).includes(k) ? sentinel(k) : v}`)
-      .join("\n");
+    const withSentinels = example.map(([k, v]) => `${k}=${SECRETS.includes(k) ? sentinel(k) : v}`).join("\n");
     const sentinelFile = join(scratch, "sentinels.env");
     await writeFile(sentinelFile, withSentinels);
     const resolved = JSON.stringify(await resolveServices(sentinelFile));
@@ -309,24 +335,20 @@ describe(".env.example", () => {
     const raw = await readFile(COMPOSE_FILE, "utf8");
     const code = raw.replace(/^\s*#.*$/gm, ""); // not the ${VAR:?...} that the comments show
     const fromCompose = [...code.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!);
-    // PayGov's own: config/app-config.ts, every connector's config.ts, and what workers/ read directly.
-    const sources = [
-      "config/app-config.ts",
-      ...(await readdir(join(ROOT, "connectors"), { withFileTypes: true }))
-        .filter((d) => d.isDirectory() && d.name !== "sdk")
-        .map((d) => `connectors/${d.name}/config.ts`),
-    ];
+    // PayGov's own: config/app-config.ts, every registered connector's config.ts (a folder not in
+    // connectors/index.ts is not read), and what workers/ read directly.
     const fromPaygov: string[] = [];
-    for (const source of sources) {
-      const text = await readFile(join(ROOT, source), "utf8").catch(() => "");
-      fromPaygov.push(...[...text.matchAll(/"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|PORT)"/g)].map((m) => m[1]!));
-    }
-    for (const source of ["workers/run.ts", "workers/temporal-worker.ts"]) {
-      const text = await readFile(join(ROOT, source), "utf8");
+    const app = await readFile(join(ROOT, "config/app-config.ts"), "utf8");
+    fromPaygov.push(...[...app.matchAll(/"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|PORT)"/g)].map((m) => m[1]!));
+    for (const { id } of CONNECTORS) fromPaygov.push(...(await connectorVariables(id)));
+    const workers = (await readdir(join(ROOT, "workers"))).filter((f) => /(?<!\.test)\.tsx?$/.test(f));
+    for (const source of workers) {
+      const text = await readFile(join(ROOT, "workers", source), "utf8");
       fromPaygov.push(...[...text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!));
     }
     expect(fromPaygov).toContain("DATABASE_URL");
-    expect(fromPaygov).toContain("VNPAY_HASH_SECRET");
+    expect(fromPaygov).toContain("PAYGOV_CONNECTOR_TIMEOUT");
+    for (const { id } of CONNECTORS) expect(fromPaygov.join(), id).toContain(`${id.toUpperCase()}_RECON_URL`);
     for (const name of new Set([...fromCompose, ...fromPaygov])) {
       expect(exampleText, name).toMatch(new RegExp(`(^|[\\s#])${name}\\b`, "m"));
     }

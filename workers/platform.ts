@@ -1,7 +1,7 @@
 import { Redacted } from "effect";
 import type { AppConfig } from "../config/app-config.ts";
 import { CONNECTORS } from "../connectors/index.ts";
-import type { ConnectorRuntime } from "../connectors/sdk/contract.ts";
+import type { AnyConnectorDefinition, ConnectorRuntime } from "../connectors/sdk/contract.ts";
 import { type ConnectorSet, loadConnectors } from "../connectors/sdk/load.ts";
 import type { LinkContext } from "../domain/payment-resource.ts";
 
@@ -18,13 +18,17 @@ export const processConnectorRuntime = (
   };
 };
 
-/** Loads the registered connectors and says on stderr which ones are off and why. */
+/**
+ * Loads the registered connectors (or `definitions`: tests add unregistered ones, such as the template)
+ * and says on stderr which ones are off and why.
+ */
 export const loadConnectorSet = (
   env: Record<string, string | undefined>,
   runtime: ConnectorRuntime = processConnectorRuntime(env),
   log: (line: string) => void = (line) => console.error(line),
+  definitions: ReadonlyArray<AnyConnectorDefinition> = CONNECTORS,
 ): ConnectorSet => {
-  const set = loadConnectors(CONNECTORS, env, runtime);
+  const set = loadConnectors(definitions, env, runtime);
   for (const { id, reason } of set.disabled) {
     log(`PayGov: connector "${id}" is disabled until its configuration is complete:\n${reason}`);
   }

@@ -66,6 +66,7 @@ export const startPlatform = async (
         paygovUrl: config.internalUrl,
         webhookSecret: () =>
           Option.match(config.sandbox.webhookSecret, { onNone: () => null, onSome: Redacted.value }),
+        treasurySecret: Option.match(config.treasury.secret, { onNone: () => null, onSome: Redacted.value }),
       });
       stops.push(sandbox.close);
       sandboxUrl = sandbox.url;

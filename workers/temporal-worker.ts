@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { Client } from "@temporalio/client";
 import {
   bundleWorkflowCode,
   NativeConnection,
@@ -6,13 +7,22 @@ import {
   type WorkflowBundleWithSourceMap,
 } from "@temporalio/worker";
 import { Layer, ManagedRuntime } from "effect";
-import { createActivities, createInquiryActivities, createRefundActivities } from "../activities/index.ts";
+import {
+  createActivities,
+  createInquiryActivities,
+  createReconciliationActivities,
+  createRefundActivities,
+  createSettlementActivities,
+} from "../activities/index.ts";
 import { Connectors, Ledger } from "../activities/services.ts";
 import type { AppConfig } from "../config/app-config.ts";
 import type { ConnectorSet } from "../connectors/sdk/load.ts";
+import { treasuryClientFor } from "../connectors/treasury/client.ts";
 import { connect } from "../db/client.ts";
 import { pgBossOutbox, startBoss } from "../webhooks/queue.ts";
 import { linkContext } from "./platform.ts";
+import { inquiryStarter } from "./reconciliation.ts";
+import { ensureSchedules } from "./schedules.ts";
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -50,6 +60,12 @@ export const startTemporalWorker = async (
     ),
   );
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // The worker's own client: the daily schedules, and the inquiries reconciliation opens.
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  // Payments must flow even when the schedules cannot be set up: say so loudly, and go on.
+  await ensureSchedules(client, config, connectors).catch((err: unknown) =>
+    console.error(`PayGov: the daily reconciliation and settlement schedules could not be set up: ${err}`),
+  );
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -61,6 +77,11 @@ export const startTemporalWorker = async (
       ...createActivities(runtime),
       ...createRefundActivities(runtime),
       ...createInquiryActivities(runtime),
+      ...createReconciliationActivities(runtime, inquiryStarter(client, config.temporal.taskQueue), {
+        slaMs: config.payments.inquirySlaMs,
+        pollMs: Math.min(config.payments.requeryEveryMs, 5000),
+      }),
+      ...createSettlementActivities(runtime, treasuryClientFor(config.treasury)),
     },
     shutdownGraceTime: "10 seconds",
   });

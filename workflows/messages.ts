@@ -150,6 +150,11 @@ export const cancelPaymentUpdate = defineUpdate<CancelResult, []>("cancelPayment
 export const callbackSignal = defineSignal<[CallbackReport]>("callback");
 /** The payment's status as the workflow knows it this instant. */
 export const statusQuery = defineQuery<PaymentView>("status");
+/**
+ * The treasury confirmed the settlement that took this payment (its credit advices are in): a
+ * succeeded payment's workflow ends only after this, and its refund window.
+ */
+export const paymentSettledSignal = defineSignal<[{ readonly settlementId: string }]>("paymentSettled");
 
 /** A refund workflow's input: the refund is already in the ledger as submitted. */
 export interface RefundWorkflowInput {

@@ -28,6 +28,7 @@ import {
   type PaymentView,
   type PaymentWorkflowInput,
   paymentRecordedUpdate,
+  paymentSettledSignal,
   type RequestRefund,
   type RequestRefundResult,
   refundWorkflowId,
@@ -150,6 +151,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
   setHandler(cancelPaymentUpdate, () => queued<Of<"cancel">>(commands, { kind: "cancel" }));
   setHandler(callbackSignal, (report) => {
     callbacks.push(report);
+  });
+  // The settlement that took the payment is confirmed by the treasury (workflows/settlement.ts).
+  let settled = false;
+  setHandler(paymentSettledSignal, () => {
+    settled = true;
   });
 
   const setStatus = (next: PaymentStatus) => {
@@ -568,12 +574,17 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     if (!finished() && Date.now() >= expiresAt) await expire();
   }
 
-  // After: refunds while the refund window lasts, late or second successes while they can come.
+  // After: refunds while the refund window lasts, late or second successes while they can come. Past
+  // the window the workflow still waits for refunds in flight and, when paid, for its settlement.
   const until = () => finishedAt + (status === "success" ? timing.refundWindowMs : timing.lateWindowMs);
-  while (Date.now() < until() || refundsRunning.size > 0 || inboxWaiting()) {
+  const lingering = () => refundsRunning.size > 0 || (status === "success" && !settled);
+  while (Date.now() < until() || lingering() || inboxWaiting()) {
     await drainInbox();
-    if (Date.now() >= until() && refundsRunning.size === 0) break;
-    await condition(inboxWaiting, Math.max(1, until() - Date.now()));
+    if (Date.now() >= until() && !lingering()) break;
+    const left = until() - Date.now();
+    // Past the window there is no timer to wait for: only the inbox or the end of lingering wakes it.
+    if (left > 0) await condition(inboxWaiting, left);
+    else await condition(() => inboxWaiting() || !lingering());
   }
   await drainInbox();
   await condition(allHandlersFinished);

@@ -1,12 +1,6 @@
 import { WorkflowNotFoundError } from "@temporalio/client";
-import type { Context } from "hono";
 import { Hono } from "hono";
-import type {
-  Acknowledgement,
-  InboundRequest,
-  OutboundResponse,
-  VerifiedCallback,
-} from "../../connectors/sdk/contract.ts";
+import type { Acknowledgement, InboundRequest, VerifiedCallback } from "../../connectors/sdk/contract.ts";
 import type { LiveConnector } from "../../connectors/sdk/load.ts";
 import { findAttemptByReference, findPayment } from "../../db/payments.ts";
 import { checkoutToken } from "../../domain/checkout-token.ts";

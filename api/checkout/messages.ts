@@ -60,6 +60,7 @@ export const MESSAGES = {
       paidAt: "Thời gian thanh toán",
       transaction: "Mã giao dịch",
       via: "Thanh toán qua",
+      receipt: "Xem biên lai điện tử",
     },
     unverified:
       "Không xác minh được kết quả trả về từ trung gian thanh toán. Vui lòng kiểm tra trạng thái hồ sơ trên cổng dịch vụ công.",
@@ -121,6 +122,7 @@ export const MESSAGES = {
       paidAt: "Paid at",
       transaction: "Transaction",
       via: "Paid with",
+      receipt: "View the e-receipt",
     },
     unverified:
       "We could not verify what the payment provider sent back. Please check your dossier on the public-service portal.",

@@ -185,6 +185,8 @@ export const ResultPage = (props: {
   locale: Locale;
   token: string;
   connectorName: string | null;
+  /** The e-receipt page of a succeeded payment. */
+  receiptHref: string | null;
 }) => {
   const m = MESSAGES[props.locale];
   const r = m.result;
@@ -256,6 +258,11 @@ export const ResultPage = (props: {
           ) : null}
         </dl>
         <div class="actions">
+          {p.status === "success" && props.receiptHref ? (
+            <a class="button secondary" href={props.receiptHref} data-testid="receipt">
+              {r.receipt}
+            </a>
+          ) : null}
           {p.status === "failed" ? (
             <a class="button" href={`/pay/${props.token}?lang=${props.locale}`} data-testid="try-again">
               {r.tryAgain}

@@ -8,6 +8,7 @@ import { findAgency } from "../../db/agencies.ts";
 import { findPayment, listAttempts } from "../../db/payments.ts";
 import { csrfToken, csrfValid, openCheckoutToken } from "../../domain/checkout-token.ts";
 import type { PaymentRecord } from "../../domain/payment-record.ts";
+import { receiptPath } from "../../domain/receipt.ts";
 import { chooseConnectorUpdate, paymentWorkflowId } from "../../workflows/messages.ts";
 import type { ApiDeps } from "../deps.ts";
 import { MESSAGES, pageLocale } from "./messages.ts";
@@ -173,6 +174,7 @@ export const checkoutRoutes = (deps: ApiDeps) => {
         locale={locale}
         token={token}
         connectorName={connector?.definition.display.name[locale] ?? payment.connector}
+        receiptHref={payment.status === "success" ? receiptPath(secret, payment.id) : null}
       />,
     );
   });

@@ -60,7 +60,8 @@ const payment = {
     created_date: { type: "string", format: "date-time" },
     expires_date: { type: "string", format: "date-time" },
     paid_date: { type: "string", format: "date-time" },
-    _links: { type: "object", properties: { self: link, events: link, next_url: link } },
+    // receipt: the printable e-receipt of a succeeded payment, opened without a key (the URL is the secret).
+    _links: { type: "object", properties: { self: link, events: link, next_url: link, receipt: link } },
   },
 };
 

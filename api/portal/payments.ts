@@ -1,5 +1,4 @@
 import { WithStartWorkflowOperation } from "@temporalio/client";
-import { Cause, Exit, Schema } from "effect";
 import { Hono } from "hono";
 import { listPayments } from "../../db/payment-search.ts";
 import { findPayment, listEvents } from "../../db/payments.ts";
@@ -7,7 +6,6 @@ import { CreatePaymentRequest, completeLines, resolveExpiresIn } from "../../dom
 import { idempotentPaymentId, newPaymentId } from "../../domain/ids.ts";
 import { originAllowed } from "../../domain/origins.ts";
 import { renderPayment } from "../../domain/payment-resource.ts";
-import { firstFieldProblem } from "../../domain/schema-issues.ts";
 import type { PaymentCreation, PaymentWorkflowInput } from "../../workflows/messages.ts";
 import { paymentRecordedUpdate, paymentWorkflowId } from "../../workflows/messages.ts";
 import type { paymentWorkflow } from "../../workflows/payment.ts";

@@ -3,6 +3,7 @@
  * required; its reconciliation file defaults to the bundled simulator on PAYGOV_SANDBOX_PORT. The chain
  * calls PayGov (shape B, intermediaries.md §0), so there is no payment or API URL to configure.
  */
+import { randomBytes } from "node:crypto";
 import { Config, Redacted, Schema } from "effect";
 import type { CounterPartner } from "./protocol.ts";
 
@@ -39,6 +40,12 @@ export const counterConfig: Config.Config<CounterConfig> = Config.all({
       Config.URL("COUNTER_RECON_URL").pipe(Config.withDefault(new URL(`${base}/recon`))),
     ),
   ),
+});
+
+/** A new partner for the bundled simulator: a code the signed strings accept, and a long key. */
+export const counterSandboxCredentials = (): Record<string, string> => ({
+  COUNTER_PARTNER_CODE: `CHUOI-${randomBytes(3).toString("hex").toUpperCase()}`,
+  COUNTER_SECRET_KEY: randomBytes(32).toString("hex"),
 });
 
 /** The credentials the pure protocol functions take, the key unwrapped. */

@@ -13,8 +13,9 @@ import {
   defineConnector,
   type OutboundResponse,
 } from "../sdk/contract.ts";
-import { type ConnectorError, InvalidRequest, Unavailable } from "../sdk/errors.ts";
-import { type CounterConfig, counterConfig, partnerOf } from "./config.ts";
+import { type ConnectorError, InvalidRequest } from "../sdk/errors.ts";
+import { fetchDocument, reconciliationFileUrl } from "../sdk/http.ts";
+import { type CounterConfig, counterConfig, counterSandboxCredentials, partnerOf } from "./config.ts";
 import { counterReply, hmacSha256Hex, readCounterRequest, reconSigningString } from "./protocol.ts";
 import { counterSimulator } from "./simulator.tsx";
 
@@ -25,32 +26,6 @@ const WHERE = {
   vi: "Tại các cửa hàng tiện lợi của chuỗi: đọc mã thanh toán cho thu ngân và trả tiền mặt",
   en: "At the chain's convenience stores: give the payment code to the cashier and pay in cash",
 };
-
-/** GETs the reconciliation file with a timeout; reading it changes nothing, so every failure may be retried. */
-const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, ConnectorError> =>
-  Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      catch: (error) =>
-        new Unavailable({
-          message:
-            error instanceof Error && error.name === "TimeoutError"
-              ? "the chain's reconciliation file did not come in time"
-              : "the chain's reconciliation file could not be fetched",
-        }),
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `the reconciliation file: HTTP ${response.status}` });
-    if (!response.ok)
-      return yield* new InvalidRequest({ message: `the reconciliation file: HTTP ${response.status}` });
-    return yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new Unavailable({ message: "the reconciliation file was cut off" }),
-    });
-  });
 
 /** The counter connector: the collection protocol, the payment code, and the daily file. */
 export interface CounterConnector extends Connector {
@@ -95,20 +70,25 @@ export const makeCounter = (config: CounterConfig, runtime: ConnectorRuntime): C
       reply: (request, reply) => counterReply(request, reply, partner, runtime.now()),
     },
 
-    reconciliationFile: (businessDate) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
-        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
-      const date = businessDate.replaceAll("-", "");
-      const url = new URL(config.reconUrl);
-      url.searchParams.set("date", date);
-      url.searchParams.set("partnerCode", partner.partnerCode);
-      // The chain serves its file to its partner only: the same key signs the request [U: our design].
-      url.searchParams.set(
-        "signature",
-        hmacSha256Hex(partner.secret, reconSigningString(partner.partnerCode, date)),
-      );
-      return getText(runtime, url);
-    },
+    reconciliationFile: (businessDate) =>
+      reconciliationFileUrl(config.reconUrl, businessDate).pipe(
+        Effect.flatMap((url) => {
+          const date = businessDate.replaceAll("-", "");
+          url.searchParams.set("partnerCode", partner.partnerCode);
+          // The chain serves its file to its partner only: the same key signs the request [U: our design].
+          url.searchParams.set(
+            "signature",
+            hmacSha256Hex(partner.secret, reconSigningString(partner.partnerCode, date)),
+          );
+          return fetchDocument(runtime, url, {
+            name: "the reconciliation file",
+            unreachable: (error) =>
+              error instanceof Error && error.name === "TimeoutError"
+                ? "the chain's reconciliation file did not come in time"
+                : "the chain's reconciliation file could not be fetched",
+          });
+        }),
+      ),
   };
 };
 
@@ -144,7 +124,11 @@ export const counter = defineConnector<CounterConfig>({
     reconciliationFile: true,
   },
   config: counterConfig,
+  sandboxCredentials: counterSandboxCredentials,
   make: makeCounter,
+  // The chain only ever knows the payment code: it is the file's merchant_ref.
+  reconciliationRef: (merchantRef) =>
+    isPaymentCode(merchantRef) ? { paymentCode: merchantRef.replace(/\s+/g, "") } : null,
   // The citizen's browser is never sent to the chain.
   browserOrigins: () => [],
   simulator: counterSimulator,

@@ -19,13 +19,13 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { vietnamBusinessDate } from "../../domain/vietnam-time.ts";
 import type { SimulatorOptions } from "../sdk/contract.ts";
+import { type ReconRow, writeReconFile } from "../sdk/recon-file.ts";
 import {
   BehaviourStore,
   misbehavingApi,
   type SimulatorControl,
   simulatorControlRoutes,
 } from "../sdk/simulator-kit.ts";
-import { type ReconRow, writeReconFile } from "../vnpay/recon-file.ts";
 import { type CounterConfig, partnerOf } from "./config.ts";
 import {
   type CounterBill,

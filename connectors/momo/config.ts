@@ -3,6 +3,7 @@
  * MOMO_API_URL is the gateway's base (create, query, refund and refund query live under
  * `/v2/gateway/api/`, intermediaries.md §2.1) and defaults, like MOMO_RECON_URL, to the bundled simulator.
  */
+import { randomBytes } from "node:crypto";
 import { Config, Redacted, Schema } from "effect";
 import type { MomoMerchant } from "./protocol.ts";
 
@@ -35,6 +36,13 @@ export const momoConfig: Config.Config<MomoConfig> = Config.all({
   secretKey: credential("MOMO_SECRET_KEY"),
   apiUrl: endpoint("MOMO_API_URL", ""),
   reconUrl: endpoint("MOMO_RECON_URL", "/recon"),
+});
+
+/** A new partner for the bundled simulator, shaped like MoMo's test credentials. */
+export const momoSandboxCredentials = (): Record<string, string> => ({
+  MOMO_PARTNER_CODE: `MOMOPG${randomBytes(4).toString("hex").toUpperCase()}`,
+  MOMO_ACCESS_KEY: randomBytes(8).toString("hex"),
+  MOMO_SECRET_KEY: randomBytes(16).toString("hex"),
 });
 
 /** One of the gateway's operations under the configured base, whether or not the base ends in "/". */

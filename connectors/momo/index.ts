@@ -16,7 +16,15 @@ import {
   type RefundResult,
 } from "../sdk/contract.ts";
 import { type ConnectorError, Declined, InvalidRequest, OutcomeUnknown, Unavailable } from "../sdk/errors.ts";
-import { gatewayUrl, type MomoConfig, merchantOf, momoConfig } from "./config.ts";
+import {
+  classifyFetchError,
+  describeFetchError,
+  fetchDocument,
+  readText,
+  reconciliationFileUrl,
+  send,
+} from "../sdk/http.ts";
+import { gatewayUrl, type MomoConfig, merchantOf, momoConfig, momoSandboxCredentials } from "./config.ts";
 import {
   buildQueryRequest,
   buildRefundRequest,
@@ -37,34 +45,6 @@ import { momoSimulator } from "./simulator.tsx";
 
 export type { MomoConfig } from "./config.ts";
 
-/** Failures of the connection itself: nothing reached MoMo, so trying again is safe. */
-const NOT_SENT = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
-const errorCode = (error: unknown): unknown =>
-  error instanceof Error && error.cause instanceof Error
-    ? (error.cause as { code?: unknown }).code
-    : undefined;
-
-/**
- * A timeout, a reset or anything unrecognised may have happened after MoMo read the request, so it is
- * OutcomeUnknown (query before any retry); only a failure to connect is Unavailable.
- */
-const classifyFetchError = (error: unknown): ConnectorError => {
-  if (error instanceof Error && error.name === "TimeoutError")
-    return new OutcomeUnknown({ message: "MoMo did not answer in time" });
-  const code = errorCode(error);
-  if (typeof code === "string" && NOT_SENT.has(code))
-    return new Unavailable({ message: `MoMo could not be reached (${code})` });
-  return new OutcomeUnknown({ message: "the connection to MoMo failed after the request was sent" });
-};
-
 /**
  * POSTs JSON to one of MoMo's APIs (§2.1). MoMo words its refusals as a JSON body with a resultCode,
  * on HTTP 4xx as well as 200, so any such body is read and decided by its code. A 5xx is Unavailable:
@@ -76,48 +56,27 @@ const postJson = (
   body: unknown,
 ): Effect.Effect<Readonly<Record<string, unknown>>, ConnectorError> =>
   Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json; charset=UTF-8" },
-          body: JSON.stringify(body),
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      catch: classifyFetchError,
-    });
+    const response = yield* send(
+      runtime,
+      url,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json; charset=UTF-8" },
+        body: JSON.stringify(body),
+      },
+      classifyFetchError("MoMo"),
+    );
     if (response.status >= 500)
       return yield* new Unavailable({ message: `MoMo answered HTTP ${response.status}` });
-    const text = yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new OutcomeUnknown({ message: "MoMo's answer was cut off" }),
-    });
+    const text = yield* readText(
+      response,
+      () => new OutcomeUnknown({ message: "MoMo's answer was cut off" }),
+    );
     const parsed = parseMomoJson(text);
     if (parsed.ok && (response.ok || parsed.value.resultCode !== undefined)) return parsed.value;
     return yield* response.ok
       ? new OutcomeUnknown({ message: "MoMo's answer is not a JSON object" })
       : new InvalidRequest({ message: `MoMo answered HTTP ${response.status} without a resultCode` });
-  });
-
-/** GETs a text document with a timeout (the reconciliation file). */
-const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, ConnectorError> =>
-  Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      // Reading a file changes nothing at MoMo: every failure is safe to retry.
-      catch: (error) => new Unavailable({ message: classifyFetchError(error).message }),
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `the reconciliation file: HTTP ${response.status}` });
-    if (!response.ok)
-      return yield* new InvalidRequest({ message: `the reconciliation file: HTTP ${response.status}` });
-    return yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new Unavailable({ message: "the reconciliation file was cut off" }),
-    });
   });
 
 /** The MoMo connector: every optional operation of the contract is offered. */
@@ -312,13 +271,15 @@ export const makeMomo = (config: MomoConfig, runtime: ConnectorRuntime): MomoCon
     refundStatus: (request) =>
       askRefund(request, () => sendRefund(request, () => unknownRefund("not_listed"))),
 
-    reconciliationFile: (businessDate) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
-        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
-      const url = new URL(config.reconUrl);
-      url.searchParams.set("date", businessDate.replaceAll("-", ""));
-      return getText(runtime, url);
-    },
+    reconciliationFile: (businessDate) =>
+      reconciliationFileUrl(config.reconUrl, businessDate).pipe(
+        Effect.flatMap((url) =>
+          fetchDocument(runtime, url, {
+            name: "the reconciliation file",
+            unreachable: describeFetchError("MoMo"),
+          }),
+        ),
+      ),
   };
 };
 
@@ -352,6 +313,7 @@ export const momo = defineConnector<MomoConfig>({
     reconciliationFile: true,
   },
   config: momoConfig,
+  sandboxCredentials: momoSandboxCredentials,
   make: makeMomo,
   // The payUrl is on the gateway's own host (test-payment.momo.vn / payment.momo.vn, §2.1).
   browserOrigins: (config) => [config.apiUrl.origin],

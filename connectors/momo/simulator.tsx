@@ -12,6 +12,7 @@ import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { vietnamBusinessDate } from "../../domain/vietnam-time.ts";
 import type { Locale, SimulatorOptions } from "../sdk/contract.ts";
+import { type ReconRow, writeReconFile } from "../sdk/recon-file.ts";
 import {
   type CallbackDelivery,
   DEFAULT_SIM_BEHAVIOUR,
@@ -22,7 +23,6 @@ import {
   sendCallback,
   simulatorControlRoutes,
 } from "../sdk/simulator-kit.ts";
-import { type ReconRow, writeReconFile } from "../vnpay/recon-file.ts";
 import { type MomoConfig, merchantOf } from "./config.ts";
 import {
   isIpnReceived,

@@ -2,6 +2,7 @@
  * ONEPAY_* settings (DESIGN "Connector configuration and endpoints"). Credentials are required;
  * every endpoint defaults to the bundled simulator on PAYGOV_SANDBOX_PORT.
  */
+import { randomBytes } from "node:crypto";
 import { Config, Redacted, Schema } from "effect";
 import type { OnepayMerchant } from "./protocol.ts";
 
@@ -48,6 +49,15 @@ export const onepayConfig: Config.Config<OnepayConfig> = Config.all({
   paymentUrl: endpoint("ONEPAY_PAYMENT_URL", "/onecomm-pay/vpc.op"),
   apiUrl: endpoint("ONEPAY_API_URL", "/onecomm-pay/Vpcdps.op"),
   reconUrl: endpoint("ONEPAY_RECON_URL", "/recon"),
+});
+
+/** A new merchant for the bundled simulator; the hash key is hex text, as OnePay issues it. */
+export const onepaySandboxCredentials = (): Record<string, string> => ({
+  ONEPAY_MERCHANT: `PAYGOV${randomBytes(2).toString("hex").toUpperCase()}`,
+  ONEPAY_ACCESS_CODE: randomBytes(4).toString("hex").toUpperCase(),
+  ONEPAY_HASH_KEY: randomBytes(16).toString("hex").toUpperCase(),
+  ONEPAY_USER: `paygov-${randomBytes(3).toString("hex")}`,
+  ONEPAY_PASSWORD: randomBytes(16).toString("hex"),
 });
 
 /** The credentials the pure protocol functions take, the secrets unwrapped. */

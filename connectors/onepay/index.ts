@@ -12,67 +12,13 @@ import {
   type QueryResult,
 } from "../sdk/contract.ts";
 import { type ConnectorError, InvalidRequest, OutcomeUnknown, Unavailable } from "../sdk/errors.ts";
-import { merchantOf, type OnepayConfig, onepayConfig } from "./config.ts";
+import { callApi, describeFetchError, reconciliationFileUrl } from "../sdk/http.ts";
+import { merchantOf, type OnepayConfig, onepayConfig, onepaySandboxCredentials } from "./config.ts";
 import { buildPaymentUrl, ipnResponse, verifyCallbackRequest } from "./protocol.ts";
 import { buildQueryDrRequest, toQueryDecision } from "./query-dr.ts";
 import { onepaySimulator } from "./simulator.tsx";
 
 export type { OnepayConfig } from "./config.ts";
-
-/** Failures of the connection itself: nothing reached OnePay, so trying again is safe. */
-const NOT_SENT = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
-const errorCode = (error: unknown): unknown =>
-  error instanceof Error && error.cause instanceof Error
-    ? (error.cause as { code?: unknown }).code
-    : undefined;
-
-/**
- * A timeout, a reset or anything unrecognised may have happened after OnePay read the request, so it
- * is OutcomeUnknown (re-query before any retry); only a failure to connect is Unavailable.
- */
-const classifyFetchError = (error: unknown): ConnectorError => {
-  if (error instanceof Error && error.name === "TimeoutError")
-    return new OutcomeUnknown({ message: "OnePay did not answer in time" });
-  const code = errorCode(error);
-  if (typeof code === "string" && NOT_SENT.has(code))
-    return new Unavailable({ message: `OnePay could not be reached (${code})` });
-  return new OutcomeUnknown({ message: "the connection to OnePay failed after the request was sent" });
-};
-
-/** One HTTP exchange with a timeout; the answer's text, or the error its status means. */
-const exchange = (
-  runtime: ConnectorRuntime,
-  url: URL,
-  init: RequestInit,
-  what: string,
-  classify: (error: unknown) => ConnectorError,
-): Effect.Effect<string, ConnectorError> =>
-  Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          ...init,
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      catch: classify,
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `${what}: OnePay answered HTTP ${response.status}` });
-    if (!response.ok)
-      return yield* new InvalidRequest({ message: `${what}: OnePay answered HTTP ${response.status}` });
-    return yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new OutcomeUnknown({ message: `${what}: OnePay's answer was cut off` }),
-    });
-  });
 
 /** The OnePay connector; every optional operation it offers is declared here. */
 export interface OnepayConnector extends Connector {
@@ -114,16 +60,11 @@ export const makeOnepay = (config: OnepayConfig, runtime: ConnectorRuntime): One
       Effect.gen(function* () {
         // A form body, not a query string: the password must not end up in access logs.
         const body = new URLSearchParams(buildQueryDrRequest(attempt.reference, merchant)).toString();
-        const answer = yield* exchange(
+        const answer = yield* callApi(
           runtime,
           config.apiUrl,
-          {
-            method: "POST",
-            headers: { "content-type": "application/x-www-form-urlencoded" },
-            body,
-          },
-          "queryDR",
-          classifyFetchError,
+          { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body },
+          { party: "OnePay", what: "queryDR" },
         );
         const decision = toQueryDecision(answer, {
           merchant,
@@ -137,22 +78,24 @@ export const makeOnepay = (config: OnepayConfig, runtime: ConnectorRuntime): One
         return yield* new OutcomeUnknown({ message: decision.message });
       }),
 
-    reconciliationFile: (businessDate) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
-        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
-      const url = new URL(config.reconUrl);
-      url.searchParams.set("date", businessDate.replaceAll("-", ""));
-      // OnePay's delivery of the file is not public (§11 [U]): the merchant's API user authenticates.
-      const credentials = Buffer.from(`${merchant.user}:${merchant.password}`).toString("base64");
-      return exchange(
-        runtime,
-        url,
-        { headers: { authorization: `Basic ${credentials}` } },
-        "the reconciliation file",
-        // Reading a file changes nothing at OnePay: every failure is safe to retry.
-        (error) => new Unavailable({ message: classifyFetchError(error).message }),
-      );
-    },
+    reconciliationFile: (businessDate) =>
+      reconciliationFileUrl(config.reconUrl, businessDate).pipe(
+        Effect.flatMap((url) => {
+          // OnePay's delivery of the file is not public (§11 [U]): the merchant's API user authenticates.
+          const credentials = Buffer.from(`${merchant.user}:${merchant.password}`).toString("base64");
+          return callApi(
+            runtime,
+            url,
+            { headers: { authorization: `Basic ${credentials}` } },
+            {
+              party: "OnePay",
+              what: "the reconciliation file",
+              // Reading a file changes nothing at OnePay: a failed fetch is safe to retry.
+              onFetchError: (error) => new Unavailable({ message: describeFetchError("OnePay")(error) }),
+            },
+          );
+        }),
+      ),
   };
 };
 
@@ -189,6 +132,7 @@ export const onepay = defineConnector<OnepayConfig>({
     reconciliationFile: true,
   },
   config: onepayConfig,
+  sandboxCredentials: onepaySandboxCredentials,
   make: makeOnepay,
   browserOrigins: (config) => [config.paymentUrl.origin],
   simulator: onepaySimulator,

@@ -4,9 +4,9 @@
  */
 import { randomInt } from "node:crypto";
 import { vietnamBusinessDate } from "../../domain/vietnam-time.ts";
+import type { ReconRow } from "../sdk/recon-file.ts";
 import type { CallbackDelivery, CapturedCallback } from "../sdk/simulator-kit.ts";
 import { BehaviourStore } from "../sdk/simulator-kit.ts";
-import type { ReconRow } from "../vnpay/recon-file.ts";
 import { ONEPAY_PAY_VERSION, ONEPAY_RESPONSE_CODES, type OnepayResponseCode } from "./protocol.ts";
 
 /** What the citizen's bank did, once they chose an outcome on the page. */

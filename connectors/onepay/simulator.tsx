@@ -13,6 +13,7 @@ import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { vietnamDateParts } from "../../domain/vietnam-time.ts";
 import type { SimulatorOptions } from "../sdk/contract.ts";
+import { writeReconFile } from "../sdk/recon-file.ts";
 import {
   type CallbackDelivery,
   type CapturedCallback,
@@ -22,7 +23,6 @@ import {
   sendCallback,
   simulatorControlRoutes,
 } from "../sdk/simulator-kit.ts";
-import { writeReconFile } from "../vnpay/recon-file.ts";
 import { merchantOf, type OnepayConfig } from "./config.ts";
 import {
   ipnAcknowledged,

@@ -194,6 +194,11 @@ export interface Connector {
    * layout (DESIGN.md "Ops API and the reconciliation file"); the engine validates it.
    */
   reconciliationFile?(businessDate: string): Effect.Effect<string, ConnectorError>;
+  /**
+   * The same file as a byte stream, for intermediaries whose files are too large to hold as one string:
+   * when present the engine reads this instead, in constant memory.
+   */
+  reconciliationFileStream?(businessDate: string): Effect.Effect<AsyncIterable<Uint8Array>, ConnectorError>;
   /** For bill collection ("thu hộ"): the chain or bank calls PayGov to look bills up and confirm them. */
   readonly collection?: CollectionProtocol;
 }
@@ -251,6 +256,9 @@ export interface CollectionProtocol {
   reply(request: CollectionRequest | null, reply: CollectionReply): OutboundResponse;
 }
 
+/** PayGov's side of a reconciliation row: one of its attempt references, or a payment's code. */
+export type ReconciliationRef = { readonly attemptReference: string } | { readonly paymentCode: string };
+
 /** Options every simulator receives from the sandbox server. */
 export interface SimulatorOptions<C> {
   /** The merchant credentials the simulator shares with the connector. */
@@ -270,12 +278,24 @@ export interface ConnectorDefinition<C = unknown> {
   readonly capabilities: Capabilities;
   /** Read from the environment with the connector's own prefix (VNPAY_...). */
   readonly config: Config.Config<C>;
+  /**
+   * Fresh, valid values for every credential variable `config` requires, for the bundled simulator
+   * (`make dev` fills each unset one from here and keeps it in .paygov/dev-secrets.env).
+   */
+  readonly sandboxCredentials?: () => Record<string, string>;
   readonly make: (config: C, runtime: ConnectorRuntime) => Connector;
   /**
    * The payer types the amount (a bank transfer to a QR's account): a callback may report less or more
    * than is due, and PayGov records it (refunding a short or surplus transfer) instead of refusing it.
    */
   readonly payerSetsAmount?: boolean;
+  /**
+   * What a reconciliation file's merchant_ref names on PayGov's side, when it is not simply the
+   * attempt's reference (the default): ZaloPay writes app_trans_id (yymmdd_ + reference), a counter
+   * chain the payment code. null when it names nothing PayGov issued; the row is then matched by
+   * provider_txn_id alone.
+   */
+  readonly reconciliationRef?: (merchantRef: string) => ReconciliationRef | null;
   /** Origins the citizen's browser is sent to (for the checkout page's CSP form-action). */
   readonly browserOrigins: (config: C) => ReadonlyArray<string>;
   readonly simulator?: (options: SimulatorOptions<C>) => Hono;

@@ -44,3 +44,6 @@ const NAPAS_BANKS: Readonly<Record<string, string>> = {
 /** The bank's common name for a NAPAS BIN, or "BIN <bin>" when the table does not know it. */
 export const bankName = (bin: string): string =>
   Object.hasOwn(NAPAS_BANKS, bin) ? (NAPAS_BANKS[bin] as string) : `BIN ${bin}`;
+
+/** The BINs named above (sandbox accounts are opened at one of them). */
+export const NAPAS_BINS: ReadonlyArray<string> = Object.keys(NAPAS_BANKS);

@@ -3,7 +3,9 @@
  * notification secret are required; there is no API to call (the bank notifies PayGov), so the only
  * endpoint is the daily statement, which defaults to the bundled simulator on PAYGOV_SANDBOX_PORT.
  */
+import { randomBytes, randomInt } from "node:crypto";
 import { Config, Redacted, Schema } from "effect";
+import { NAPAS_BINS } from "./banks.ts";
 import type { VietqrMerchant } from "./protocol.ts";
 
 /** The collection account citizens transfer to, the notification secret, and the statement's URL. */
@@ -45,6 +47,14 @@ export const vietqrConfig: Config.Config<VietqrConfig> = Config.all({
   accountName: Config.NonEmptyString("VIETQR_ACCOUNT_NAME"),
   notifySecret: Config.schema(Schema.Redacted(Secret), "VIETQR_NOTIFY_SECRET"),
   reconUrl: endpoint("VIETQR_RECON_URL", "/recon"),
+});
+
+/** A new collection account for the bundled simulator: at a NAPAS member bank, 13 digits, a long secret. */
+export const vietqrSandboxCredentials = (): Record<string, string> => ({
+  VIETQR_BANK_BIN: NAPAS_BINS[randomInt(NAPAS_BINS.length)] ?? "970436",
+  VIETQR_ACCOUNT_NO: Array.from({ length: 13 }, () => randomInt(10)).join(""),
+  VIETQR_ACCOUNT_NAME: "PAYGOV SANDBOX THU PHI LE PHI",
+  VIETQR_NOTIFY_SECRET: randomBytes(32).toString("hex"),
 });
 
 /** The account and secret as the pure protocol functions take them, the secret unwrapped. */

@@ -7,36 +7,14 @@
  */
 import { Effect } from "effect";
 import { type Connector, type ConnectorRuntime, defineConnector } from "../sdk/contract.ts";
-import { type ConnectorError, InvalidRequest, Unavailable } from "../sdk/errors.ts";
+import { type ConnectorError, InvalidRequest } from "../sdk/errors.ts";
+import { fetchDocument, reconciliationFileUrl } from "../sdk/http.ts";
 import { bankName } from "./banks.ts";
-import { merchantOf, type VietqrConfig, vietqrConfig } from "./config.ts";
+import { merchantOf, type VietqrConfig, vietqrConfig, vietqrSandboxCredentials } from "./config.ts";
 import { attemptQr, notificationAnswer, verifyNotification } from "./protocol.ts";
 import { vietqrSimulator } from "./simulator.tsx";
 
 export type { VietqrConfig } from "./config.ts";
-
-/** GETs the statement with a timeout. Reading a file changes nothing at the bank: every failure may retry. */
-const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, ConnectorError> =>
-  Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      catch: (error) =>
-        new Unavailable({
-          message: `the bank's statement could not be fetched (${error instanceof Error ? error.name : "error"})`,
-        }),
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `the bank's statement: HTTP ${response.status}` });
-    if (!response.ok)
-      return yield* new InvalidRequest({ message: `the bank's statement: HTTP ${response.status}` });
-    return yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new Unavailable({ message: "the bank's statement was cut off" }),
-    });
-  });
 
 /** The VietQR connector: every optional method it has, typed as present. */
 export interface VietqrConnector extends Connector {
@@ -69,13 +47,17 @@ export const makeVietqr = (config: VietqrConfig, runtime: ConnectorRuntime): Vie
 
     acknowledge: notificationAnswer,
 
-    reconciliationFile: (businessDate) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
-        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
-      const url = new URL(config.reconUrl);
-      url.searchParams.set("date", businessDate.replaceAll("-", ""));
-      return getText(runtime, url);
-    },
+    // Reading the statement changes nothing at the bank: every failure may be retried.
+    reconciliationFile: (businessDate) =>
+      reconciliationFileUrl(config.reconUrl, businessDate).pipe(
+        Effect.flatMap((url) =>
+          fetchDocument(runtime, url, {
+            name: "the bank's statement",
+            unreachable: (error) =>
+              `the bank's statement could not be fetched (${error instanceof Error ? error.name : "error"})`,
+          }),
+        ),
+      ),
   };
 };
 
@@ -116,6 +98,7 @@ export const vietqr = defineConnector<VietqrConfig>({
   // The citizen confirms (or types) the amount in the banking app: a transfer may be short or over.
   payerSetsAmount: true,
   config: vietqrConfig,
+  sandboxCredentials: vietqrSandboxCredentials,
   make: makeVietqr,
   // The citizen's browser is never sent anywhere: the QR is shown on PayGov's own page.
   browserOrigins: () => [],

@@ -10,7 +10,7 @@
  * replay older than five minutes is refused.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { vietnamDateParts } from "../../domain/vietnam-time.ts";
+import { formatVietnamIso, vietnamDateParts } from "../../domain/vietnam-time.ts";
 import type { Acknowledgement, InboundRequest, OutboundResponse, Verification } from "../sdk/contract.ts";
 
 /** A pure step's answer: the value, or why it could not be produced. */
@@ -250,10 +250,6 @@ export const formatBankTime = (instant: Date): string => {
   const d = vietnamDateParts(instant);
   return `${d.yyyy}-${d.MM}-${d.dd} ${d.HH}:${d.mm}:${d.ss}`;
 };
-
-/** ISO-8601 with the explicit `+07:00`. */
-export const formatVietnamIso = (instant: Date): string =>
-  formatBankTime(instant).replace(" ", "T") + "+07:00";
 
 const parseFields = (match: RegExpExecArray | null): Date | null => {
   if (match === null) return null;

@@ -14,8 +14,9 @@ import { randomInt } from "node:crypto";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
-import { vietnamBusinessDate } from "../../domain/vietnam-time.ts";
+import { formatVietnamIso, vietnamBusinessDate } from "../../domain/vietnam-time.ts";
 import type { SimulatorOptions } from "../sdk/contract.ts";
+import { type ReconRow, writeReconFile } from "../sdk/recon-file.ts";
 import {
   BehaviourStore,
   type CallbackDelivery,
@@ -28,7 +29,6 @@ import {
   sendCallback,
   simulatorControlRoutes,
 } from "../sdk/simulator-kit.ts";
-import { type ReconRow, writeReconFile } from "../vnpay/recon-file.ts";
 import { bankName } from "./banks.ts";
 import type { VietqrConfig } from "./config.ts";
 import { merchantOf } from "./config.ts";
@@ -37,7 +37,6 @@ import {
   decodeVietqr,
   extractReference,
   formatBankTime,
-  formatVietnamIso,
   parseBankTime,
   SIGNATURE_HEADER,
   signBody,

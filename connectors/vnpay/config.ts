@@ -2,6 +2,7 @@
  * VNPAY_* settings (DESIGN "Connector configuration and endpoints"). Credentials are required;
  * every endpoint defaults to the bundled simulator on PAYGOV_SANDBOX_PORT.
  */
+import { randomBytes } from "node:crypto";
 import { Config, Redacted, Schema } from "effect";
 import type { VnpayMerchant } from "./protocol.ts";
 
@@ -33,6 +34,12 @@ export const vnpayConfig: Config.Config<VnpayConfig> = Config.all({
   paymentUrl: endpoint("VNPAY_PAYMENT_URL", "/paymentv2/vpcpay.html"),
   apiUrl: endpoint("VNPAY_API_URL", "/merchant_webapi/api/transaction"),
   reconUrl: endpoint("VNPAY_RECON_URL", "/recon"),
+});
+
+/** A new terminal for the bundled simulator: an 8-character code and a 32-character secret, as VNPay issues them. */
+export const vnpaySandboxCredentials = (): Record<string, string> => ({
+  VNPAY_TMN_CODE: `PG${randomBytes(3).toString("hex").toUpperCase()}`,
+  VNPAY_HASH_SECRET: randomBytes(16).toString("hex").toUpperCase(),
 });
 
 /** The credentials the pure protocol functions take, the secret unwrapped. */

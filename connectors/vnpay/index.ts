@@ -14,8 +14,9 @@ import {
   type RefundRequest,
   type RefundResult,
 } from "../sdk/contract.ts";
-import { type ConnectorError, InvalidRequest, OutcomeUnknown, Unavailable } from "../sdk/errors.ts";
-import { merchantOf, type VnpayConfig, vnpayConfig } from "./config.ts";
+import { type ConnectorError, InvalidRequest, OutcomeUnknown } from "../sdk/errors.ts";
+import { callApi, describeFetchError, fetchDocument, reconciliationFileUrl } from "../sdk/http.ts";
+import { merchantOf, type VnpayConfig, vnpayConfig, vnpaySandboxCredentials } from "./config.ts";
 import {
   buildQueryRequest,
   buildRefundRequest,
@@ -29,85 +30,25 @@ import { vnpaySimulator } from "./simulator.tsx";
 
 export type { VnpayConfig } from "./config.ts";
 
-/** Failures of the connection itself: nothing reached VNPay, so trying again is safe. */
-const NOT_SENT = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
-const errorCode = (error: unknown): unknown =>
-  error instanceof Error && error.cause instanceof Error
-    ? (error.cause as { code?: unknown }).code
-    : undefined;
-
-/**
- * A timeout, a reset or anything unrecognised may have happened after VNPay read the request, so it
- * is OutcomeUnknown (re-query before any retry); only a failure to connect is Unavailable.
- */
-const classifyFetchError = (error: unknown): ConnectorError => {
-  if (error instanceof Error && error.name === "TimeoutError")
-    return new OutcomeUnknown({ message: "VNPay did not answer in time" });
-  const code = errorCode(error);
-  if (typeof code === "string" && NOT_SENT.has(code))
-    return new Unavailable({ message: `VNPay could not be reached (${code})` });
-  return new OutcomeUnknown({ message: "the connection to VNPay failed after the request was sent" });
-};
-
 /** POSTs JSON to the merchant API and returns the parsed answer. */
 const postJson = (
   runtime: ConnectorRuntime,
   url: URL,
   body: unknown,
 ): Effect.Effect<unknown, ConnectorError> =>
-  Effect.gen(function* () {
-    const signal = AbortSignal.timeout(runtime.requestTimeoutMs);
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-          signal: AbortSignal.any([interrupt, signal]),
-        }),
-      catch: classifyFetchError,
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `VNPay answered HTTP ${response.status}` });
-    if (!response.ok) return yield* new InvalidRequest({ message: `VNPay answered HTTP ${response.status}` });
-    const text = yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new OutcomeUnknown({ message: "VNPay's answer was cut off" }),
-    });
-    return yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: () => new OutcomeUnknown({ message: "VNPay's answer is not JSON" }),
-    });
-  });
-
-/** GETs a text document with a timeout (the reconciliation file). */
-const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, ConnectorError> =>
-  Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      // Reading a file changes nothing at VNPay: every failure is safe to retry.
-      catch: (error) => new Unavailable({ message: classifyFetchError(error).message }),
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `the reconciliation file: HTTP ${response.status}` });
-    if (!response.ok)
-      return yield* new InvalidRequest({ message: `the reconciliation file: HTTP ${response.status}` });
-    return yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new Unavailable({ message: "the reconciliation file was cut off" }),
-    });
-  });
+  callApi(
+    runtime,
+    url,
+    { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    { party: "VNPay" },
+  ).pipe(
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: () => new OutcomeUnknown({ message: "VNPay's answer is not JSON" }),
+      }),
+    ),
+  );
 
 /**
  * A decision of merchant-api.ts as the contract's Effect: a refusal of our message is InvalidRequest
@@ -241,13 +182,15 @@ export const makeVnpay = (config: VnpayConfig, runtime: ConnectorRuntime): Vnpay
         return yield* decided(toRefundStatusDecision(answer, merchant, attempt.reference));
       }),
 
-    reconciliationFile: (businessDate) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
-        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
-      const url = new URL(config.reconUrl);
-      url.searchParams.set("date", businessDate.replaceAll("-", ""));
-      return getText(runtime, url);
-    },
+    reconciliationFile: (businessDate) =>
+      reconciliationFileUrl(config.reconUrl, businessDate).pipe(
+        Effect.flatMap((url) =>
+          fetchDocument(runtime, url, {
+            name: "the reconciliation file",
+            unreachable: describeFetchError("VNPay"),
+          }),
+        ),
+      ),
   };
 };
 
@@ -285,6 +228,7 @@ export const vnpay = defineConnector<VnpayConfig>({
     reconciliationFile: true,
   },
   config: vnpayConfig,
+  sandboxCredentials: vnpaySandboxCredentials,
   make: makeVnpay,
   browserOrigins: (config) => [config.paymentUrl.origin],
   simulator: vnpaySimulator,

@@ -11,7 +11,9 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
+import { formatVietnamIso, vietnamBusinessDate } from "../../domain/vietnam-time.ts";
 import type { SimulatorOptions } from "../sdk/contract.ts";
+import { type ReconRow, writeReconFile } from "../sdk/recon-file.ts";
 import {
   type CallbackDelivery,
   type CapturedCallback,
@@ -24,7 +26,6 @@ import {
 import type { VnpayConfig } from "./config.ts";
 import { merchantOf } from "./config.ts";
 import { isVnpayResponseCode, signQuery, type VnpayResponseCode } from "./protocol.ts";
-import { type ReconRow, writeReconFile } from "./recon-file.ts";
 import {
   callbackParams,
   openPayment,
@@ -43,7 +44,7 @@ import {
   type SimOrder,
   type SimStore,
 } from "./simulator-state.ts";
-import { formatVietnamIso, parseVnpayDate, vietnamBusinessDate } from "./time.ts";
+import { parseVnpayDate } from "./time.ts";
 
 /** The kit's outcomes in VNPay's codes: paid, insufficient balance, cancelled by the payer (§1.5). */
 const OUTCOME_CODES: Record<"success" | "failure" | "cancel", VnpayResponseCode> = {

@@ -41,15 +41,3 @@ export const parseVnpayDate = (text: string): Date | null => {
   // Date.UTC rolls 30 February over into March; a round trip rejects every such stamp.
   return formatVnpayDate(instant) === text ? instant : null;
 };
-
-/** ISO-8601 with the explicit `+07:00` offset, as the reconciliation file wants it (§11). */
-export const formatVietnamIso = (instant: Date): string => {
-  const f = vietnamFields(instant);
-  return `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}:${f.second}+07:00`;
-};
-
-/** The Vietnam business date `yyyy-MM-dd` an instant falls on (days cut at 00:00 GMT+7). */
-export const vietnamBusinessDate = (instant: Date): string => {
-  const f = vietnamFields(instant);
-  return `${f.year}-${f.month}-${f.day}`;
-};

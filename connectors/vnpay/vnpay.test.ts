@@ -3,6 +3,7 @@ import { ConfigProvider, Effect, Exit } from "effect";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Acknowledgement, Attempt, RefundRequest, Verification } from "../sdk/contract.ts";
+import { csvField, writeReconFile } from "../sdk/recon-file.ts";
 import { MAGIC_AMOUNTS } from "../sdk/simulator-kit.ts";
 import type { VnpayConfig } from "./config.ts";
 import { makeVnpay, vnpay } from "./index.ts";
@@ -34,7 +35,6 @@ import {
   toPaymentParams,
   verifyCallbackQuery,
 } from "./protocol.ts";
-import { csvField, writeReconFile } from "./recon-file.ts";
 import { formatVnpayDate, parseVnpayDate } from "./time.ts";
 
 // Appendix, "test vectors": made-up key and the values they were computed from.

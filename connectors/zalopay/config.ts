@@ -2,6 +2,7 @@
  * ZALOPAY_* settings (DESIGN "Connector configuration and endpoints"). The three credentials are
  * required; the API base and the reconciliation file default to the bundled simulator.
  */
+import { randomBytes, randomInt } from "node:crypto";
 import { Config, Redacted, Schema } from "effect";
 import type { ZalopayMerchant } from "./protocol.ts";
 
@@ -41,6 +42,13 @@ export const zalopayConfig: Config.Config<ZalopayConfig> = Config.all({
   key2: key("ZALOPAY_KEY2"),
   apiUrl: endpoint("ZALOPAY_API_URL", ""),
   reconUrl: endpoint("ZALOPAY_RECON_URL", "/recon"),
+});
+
+/** A new app for the bundled simulator: a numeric app_id and two 32-character keys. */
+export const zalopaySandboxCredentials = (): Record<string, string> => ({
+  ZALOPAY_APP_ID: String(randomInt(10_000, 100_000)),
+  ZALOPAY_KEY1: randomBytes(16).toString("hex"),
+  ZALOPAY_KEY2: randomBytes(16).toString("hex"),
 });
 
 /** The credentials the pure protocol functions take, the keys unwrapped. */

@@ -15,7 +15,14 @@ import {
   type RefundResult,
 } from "../sdk/contract.ts";
 import { type ConnectorError, Declined, InvalidRequest, OutcomeUnknown, Unavailable } from "../sdk/errors.ts";
-import { apiEndpoint, merchantOf, type ZalopayConfig, zalopayConfig } from "./config.ts";
+import { callApi, describeFetchError, fetchDocument, reconciliationFileUrl } from "../sdk/http.ts";
+import {
+  apiEndpoint,
+  merchantOf,
+  type ZalopayConfig,
+  zalopayConfig,
+  zalopaySandboxCredentials,
+} from "./config.ts";
 import {
   buildQueryRefundRequest,
   buildQueryRequest,
@@ -30,6 +37,7 @@ import {
   buildCreateRequest,
   callbackResponse,
   parseJson,
+  referenceOf,
   toAppTransId,
   verifyCallbackBody,
   verifyRedirectQuery,
@@ -38,34 +46,6 @@ import {
 import { zalopaySimulator } from "./simulator.tsx";
 
 export type { ZalopayConfig } from "./config.ts";
-
-/** Failures of the connection itself: nothing reached ZaloPay, so trying again is safe. */
-const NOT_SENT = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
-const errorCode = (error: unknown): unknown =>
-  error instanceof Error && error.cause instanceof Error
-    ? (error.cause as { code?: unknown }).code
-    : undefined;
-
-/**
- * A timeout, a reset or anything unrecognised may have happened after ZaloPay read the request, so
- * it is OutcomeUnknown (re-query before any retry); only a failure to connect is Unavailable.
- */
-const classifyFetchError = (error: unknown): ConnectorError => {
-  if (error instanceof Error && error.name === "TimeoutError")
-    return new OutcomeUnknown({ message: "ZaloPay did not answer in time" });
-  const code = errorCode(error);
-  if (typeof code === "string" && NOT_SENT.has(code))
-    return new Unavailable({ message: `ZaloPay could not be reached (${code})` });
-  return new OutcomeUnknown({ message: "the connection to ZaloPay failed after the request was sent" });
-};
 
 /** POSTs a form (as ZaloPay's own samples do, §3.1) and returns the parsed JSON answer. */
 const postForm = (
@@ -76,48 +56,19 @@ const postForm = (
   Effect.gen(function* () {
     const body = new URLSearchParams();
     for (const [name, value] of Object.entries(fields)) if (value !== undefined) body.set(name, value);
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body: body.toString(),
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      catch: classifyFetchError,
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `ZaloPay answered HTTP ${response.status}` });
-    if (!response.ok)
-      return yield* new InvalidRequest({ message: `ZaloPay answered HTTP ${response.status}` });
-    const text = yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new OutcomeUnknown({ message: "ZaloPay's answer was cut off" }),
-    });
+    const text = yield* callApi(
+      runtime,
+      url,
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: body.toString(),
+      },
+      { party: "ZaloPay" },
+    );
     const parsed = parseJson(text);
     if (!parsed.ok) return yield* new OutcomeUnknown({ message: "ZaloPay's answer is not JSON" });
     return parsed.value;
-  });
-
-/** GETs a text document with a timeout (the reconciliation file). */
-const getText = (runtime: ConnectorRuntime, url: URL): Effect.Effect<string, ConnectorError> =>
-  Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (interrupt) =>
-        runtime.fetch(url, {
-          signal: AbortSignal.any([interrupt, AbortSignal.timeout(runtime.requestTimeoutMs)]),
-        }),
-      // Reading a file changes nothing at ZaloPay: every failure is safe to retry.
-      catch: (error) => new Unavailable({ message: classifyFetchError(error).message }),
-    });
-    if (response.status >= 500)
-      return yield* new Unavailable({ message: `the reconciliation file: HTTP ${response.status}` });
-    if (!response.ok)
-      return yield* new InvalidRequest({ message: `the reconciliation file: HTTP ${response.status}` });
-    return yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: () => new Unavailable({ message: "the reconciliation file was cut off" }),
-    });
   });
 
 const refundResult = (decision: RefundDecision): Effect.Effect<RefundResult, ConnectorError> => {
@@ -250,13 +201,15 @@ export const makeZalopay = (config: ZalopayConfig, runtime: ConnectorRuntime): Z
         return yield* refundResult(toRefundDecision(answer, "query_refund"));
       }),
 
-    reconciliationFile: (businessDate) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDate))
-        return Effect.fail(new InvalidRequest({ message: "the business date must be yyyy-MM-dd" }));
-      const url = new URL(config.reconUrl);
-      url.searchParams.set("date", businessDate.replaceAll("-", ""));
-      return getText(runtime, url);
-    },
+    reconciliationFile: (businessDate) =>
+      reconciliationFileUrl(config.reconUrl, businessDate).pipe(
+        Effect.flatMap((url) =>
+          fetchDocument(runtime, url, {
+            name: "the reconciliation file",
+            unreachable: describeFetchError("ZaloPay"),
+          }),
+        ),
+      ),
   };
 };
 
@@ -308,7 +261,13 @@ export const zalopay = defineConnector<ZalopayConfig>({
     reconciliationFile: true,
   },
   config: zalopayConfig,
+  sandboxCredentials: zalopaySandboxCredentials,
   make: makeZalopay,
+  // The file's merchant_ref is app_trans_id: yymmdd_ then our reference (§3.2).
+  reconciliationRef: (merchantRef) => {
+    const reference = referenceOf(merchantRef);
+    return reference === null ? null : { attemptReference: reference };
+  },
   browserOrigins: (config) =>
     config.apiUrl.hostname.endsWith(".zalopay.vn")
       ? [config.apiUrl.origin, ...ZALOPAY_GATEWAY_ORIGINS]

@@ -13,6 +13,7 @@ import { Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { vietnamDateParts } from "../../domain/vietnam-time.ts";
 import type { SimulatorOptions } from "../sdk/contract.ts";
+import { type ReconRow, writeReconFile } from "../sdk/recon-file.ts";
 import {
   type CallbackDelivery,
   type CapturedCallback,
@@ -24,7 +25,6 @@ import {
   sendCallback,
   simulatorControlRoutes,
 } from "../sdk/simulator-kit.ts";
-import { type ReconRow, writeReconFile } from "../vnpay/recon-file.ts";
 import type { ZalopayConfig } from "./config.ts";
 import { merchantOf } from "./config.ts";
 import {

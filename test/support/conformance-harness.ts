@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Effect } from "effect";
+import { CONNECTORS } from "../../connectors/index.ts";
 import type {
   ConformanceDriver,
   DriverContext,
@@ -7,6 +8,7 @@ import type {
 } from "../../connectors/sdk/conformance/driver.ts";
 import type { Harness } from "../../connectors/sdk/conformance/scenarios.ts";
 import type { Initiation } from "../../connectors/sdk/contract.ts";
+import { template } from "../../connectors/template/index.ts";
 import { findAttempt, findPayment } from "../../db/payments.ts";
 import { catalogueService, paymentRequestFor } from "../../domain/fee-catalogue.ts";
 import { asciiOrderInfo } from "../../domain/order-info.ts";
@@ -24,7 +26,10 @@ export const CONFORMANCE_ENV = {
 
 /** A PayGov stack configured for one connector, and the scenario harness over it. */
 export const startConformance = async (infra: Infra, driver: ConformanceDriver) => {
-  const stack = await startStack({ infra, env: { ...driver.env, ...CONFORMANCE_ENV } });
+  // The template (connectors/template) is no real intermediary, so it is not in CONNECTORS: its run
+  // registers it for this stack alone, the one line a new connector's own test would write.
+  const connectors = driver.connector === template.id ? [...CONNECTORS, template] : CONNECTORS;
+  const stack = await startStack({ infra, env: { ...driver.env, ...CONFORMANCE_ENV }, connectors });
   const live = stack.connectors.live.get(driver.connector);
   if (!live) {
     await stack.stop();
@@ -73,7 +78,7 @@ const makeHarness = (stack: Stack, driver: ConformanceDriver, live: Harness["liv
       >`
         select reference, amount, initiation, status from payment_attempts
         where payment_id = ${payment.id} order by seq desc limit 1`;
-      if (!row || row.status !== "open" || row.initiation === null) return null;
+      if (row?.status !== "open" || row.initiation === null) return null;
       const location = new URL(chosen.location, stack.apiUrl).toString();
       return {
         location,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Client, Connection } from "@temporalio/client";
 import { type ApiHandle, startApi } from "../../api/server.ts";
 import { type AppConfig, loadAppConfigOrExit } from "../../config/app-config.ts";
+import type { AnyConnectorDefinition } from "../../connectors/sdk/contract.ts";
 import type { ConnectorSet } from "../../connectors/sdk/load.ts";
 import { connect, type Db } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
@@ -26,6 +27,8 @@ export interface StackOptions {
   /** Extra or overriding environment variables (connector credentials, timings). */
   readonly env?: Record<string, string | undefined>;
   readonly webhookUrl?: string;
+  /** Every connector to register (default CONNECTORS): `[...CONNECTORS, template]` adds one in a line. */
+  readonly connectors?: ReadonlyArray<AnyConnectorDefinition>;
 }
 
 /** A whole PayGov against the suite's real Temporal and PostgreSQL: its own database and task queue. */
@@ -79,6 +82,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     PAYGOV_SANDBOX_WEBHOOK_SECRET: webhookSecret,
     VNPAY_TMN_CODE: "PAYGOVT1",
     VNPAY_HASH_SECRET: randomBytes(24).toString("hex"),
+    PAYGOV_TREASURY_SECRET: randomBytes(24).toString("hex"),
     ...FAST_TIMINGS,
     ...options.env,
   };
@@ -86,12 +90,13 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
   const sql = connect(config.databaseUrl, { max: 4 });
   await migrate(sql);
   await registerSandboxAgency(sql, config);
-  const connectors = loadConnectorSet(env, undefined, () => {});
+  const connectors = loadConnectorSet(env, undefined, () => {}, options.connectors);
 
   const sandbox: HttpServerHandle = await startSandbox(connectors, {
     port: sandboxPort,
     paygovUrl: config.publicUrl,
     webhookSecret: () => webhookSecret,
+    treasurySecret: env.PAYGOV_TREASURY_SECRET ?? null,
   });
   let worker: TemporalWorkerHandle | null = await startTemporalWorker(config, connectors);
   const jobs: JobWorkerHandle = await startJobWorker(config);

@@ -49,6 +49,16 @@ const answeredWith = (h: Harness, got: { status: number; body: string }, ack: Ac
 const succeededEvents = async (h: Harness, paymentId: string) =>
   (await h.events(paymentId)).filter((e) => e.type === "payment.succeeded");
 
+/** The first event of a type, waiting for it: PayGov's own follow-ups (a refund) come just after a status. */
+const eventOf = async (h: Harness, paymentId: string, type: string, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await h.events(paymentId)).find((e) => e.type === type);
+    if (found || Date.now() > deadline) return found;
+    await h.pause(100);
+  }
+};
+
 /** Opens an attempt and checks PayGov could. */
 const opened = async (h: Harness, payment: { id: string; nextUrl: string }): Promise<OpenedAttempt> => {
   const attempt = await h.choose(payment);
@@ -332,7 +342,7 @@ export const SCENARIOS: ReadonlyArray<Scenario> = [
         "the event must carry the amount received",
       );
       check(
-        (await h.events(payment.id)).some((e) => e.type === "refund.submitted"),
+        (await eventOf(h, payment.id, "refund.submitted")) !== undefined,
         "the short transfer must be returned",
       );
     },
@@ -354,7 +364,7 @@ export const SCENARIOS: ReadonlyArray<Scenario> = [
         succeeded?.data.received_amount === attempt.amount + 5000,
         "the event must carry the amount received",
       );
-      const refund = (await h.events(payment.id)).find((e) => e.type === "refund.submitted");
+      const refund = await eventOf(h, payment.id, "refund.submitted");
       check(refund?.data.amount === 5000, "the surplus of 5000 VND must be returned");
     },
   },

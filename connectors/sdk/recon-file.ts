@@ -2,10 +2,10 @@
  * Writes the canonical reconciliation file (DESIGN "Ops API and the reconciliation file",
  * intermediaries.md §11): UTF-8 without BOM, RFC 4180 quoting, CRLF after every line, an H line, one
  * D line of 19 columns per transaction, and a T line with the count, the sums and the D lines' SHA-256.
- * Nothing here is VNPay's: it belongs in connectors/sdk once a second simulator needs it.
+ * Every simulator that serves a daily file writes it here.
  */
 import { createHash } from "node:crypto";
-import { formatVietnamIso } from "./time.ts";
+import { formatVietnamIso } from "../../domain/vietnam-time.ts";
 
 /** One D row: a payment, refund or reversal the intermediary recorded. Amounts are integer VND. */
 export interface ReconRow {
