@@ -64,6 +64,7 @@ const newPayment = async (extra: Record<string, unknown> = {}) => {
 const paymentOf = async (id: string) =>
   (await (await stack.api(`/v1/payments/${id}`)).json()) as {
     state: { status: string; finished: boolean };
+    refund_summary: { status: string; amount_available: number; amount_submitted: number };
     connector?: string;
     provider_id?: string;
     payment_instructions?: { method: string; payment_code: string; amount: number };
@@ -253,19 +254,35 @@ describe("paying a payment code at a store counter", () => {
     ]);
   });
 
-  it("refuses a reversal today, in the protocol's words", async () => {
+  it("reverses a collection on its day as a refund the chain has paid out, once, and refuses unknown ones", async () => {
     const payment = await newPayment();
     const id = transactionId();
     await counter("confirm", { paymentCode: payment.code, transactionId: id, amount: payment.amount });
+    const stranger = await counter("reverse", { paymentCode: payment.code, transactionId: `${id}X` });
+    expect(stranger.answer).toMatchObject({ kind: "refused", resultCode: "06" });
+
     const call = await counter("reverse", { paymentCode: payment.code, transactionId: id });
-    expect(call.answer).toEqual({
-      kind: "refused",
-      resultCode: "05",
-      message: "Đã quá thời hạn hủy giao dịch thu hộ",
-      detail: "PayGov does not accept reversals of collected payments",
+    expect(call.answer).toMatchObject({ kind: "reversed", duplicate: false });
+    const again = await counter("reverse", { paymentCode: payment.code, transactionId: id });
+    expect(again.answer).toMatchObject({ kind: "reversed", duplicate: true });
+
+    // The payment stays paid (its money came and went back); the reversal is a refund, done at once.
+    const refunds = await eventually("the reversal's refund", async () => {
+      const rows = await stack.sql`select * from refunds where payment_id = ${payment.payment_id}`;
+      return rows.length === 1 && rows[0]?.status === "success" ? rows : null;
     });
-    expect(call.transaction?.status).toBe("confirmed");
-    expect((await paymentOf(payment.payment_id)).state.status).toBe("success");
+    expect(refunds[0]).toMatchObject({
+      reason: "counter_reversal",
+      amount: payment.amount,
+      counts_against_payment: true,
+    });
+    const after = await paymentOf(payment.payment_id);
+    expect(after.state.status).toBe("success");
+    expect(after.refund_summary).toMatchObject({ status: "full", amount_available: 0 });
+    const types = (await eventsOf(payment.payment_id)).map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining(["payment.succeeded", "refund.submitted", "refund.succeeded"]),
+    );
   });
 
   it("shows the code on PayGov's page when the citizen chooses the counter, and the chain's file lists the collection", async () => {

@@ -118,6 +118,11 @@ export interface RequestRefund {
   readonly reason: string;
   readonly lines: ReadonlyArray<{ readonly index: number; readonly amount: number }> | null;
   readonly requestedBy: string;
+  /**
+   * The intermediary has already given the money back (a counter's reversal before its cut-off): the
+   * refund is recorded as done at once, with this as its provider code.
+   */
+  readonly returnedBy?: string;
 }
 
 export type RequestRefundResult =
@@ -162,6 +167,8 @@ export interface RefundWorkflowInput {
   readonly paymentId: string;
   /** The intermediary has no refund API: an operator completes the refund (ops API). */
   readonly manual: boolean;
+  /** Set when the intermediary already returned the money: the refund is recorded done at once. */
+  readonly returnedBy?: string;
   readonly timing: { readonly statusEveryMs: number; readonly statusChecks: number };
 }
 

@@ -185,11 +185,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
   // ── Refunds ───────────────────────────────────────────────────────────────────────────────────
 
   /** Refunds recorded but waiting for the previous one of the same attempt to finish. */
-  const refundQueues = new Map<string, { refundId: string; manual: boolean }[]>();
+  const refundQueues = new Map<string, { refundId: string; manual: boolean; returnedBy?: string }[]>();
 
   // One refund at a time per attempt at the intermediary: several protocols (VNPay's 94) refuse a
   // second refund while one is in progress, and report only the latest when asked.
-  const launchRefund = async (attemptId: string, refundId: string, manual: boolean) => {
+  const launchRefund = async (attemptId: string, refundId: string, manual: boolean, returnedBy?: string) => {
     const child = await startChild(refundWorkflow, {
       workflowId: refundWorkflowId(refundId),
       args: [
@@ -197,6 +197,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
           refundId,
           paymentId,
           manual,
+          ...(returnedBy !== undefined ? { returnedBy } : {}),
           timing: { statusEveryMs: timing.refundStatusEveryMs, statusChecks: 6 },
         },
       ],
@@ -221,6 +222,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     counts: boolean,
     lines: RequestRefund["lines"],
     requestedBy: string,
+    returnedBy?: string,
   ) => {
     const { manual } = await ledger.recordRefundSubmitted({
       refundId,
@@ -236,10 +238,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     if (counts) refunded += amount;
     refundsRunning.set(refundId, { amount, counts });
     const queue = refundQueues.get(attempt.attemptId);
-    if (queue) queue.push({ refundId, manual });
+    const entry = { refundId, manual, ...(returnedBy !== undefined ? { returnedBy } : {}) };
+    if (queue) queue.push(entry);
     else {
       refundQueues.set(attempt.attemptId, []);
-      await launchRefund(attempt.attemptId, refundId, manual);
+      await launchRefund(attempt.attemptId, refundId, manual, returnedBy);
     }
   };
 
@@ -284,6 +287,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
         true,
         request.lines,
         request.requestedBy,
+        request.returnedBy,
       );
     } catch (err) {
       // The ledger's own check (under a lock) disagreed: answer with what the ledger says.
@@ -306,7 +310,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
       // A refused refund gives the money back to what can be refunded.
       if (running?.counts && done.status === "error") refunded -= running.amount;
       const next = refundQueues.get(done.attemptId)?.shift();
-      if (next) await launchRefund(done.attemptId, next.refundId, next.manual);
+      if (next) await launchRefund(done.attemptId, next.refundId, next.manual, next.returnedBy);
       else refundQueues.delete(done.attemptId);
     }
   };

@@ -29,6 +29,15 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<{ stat
     decision ??= d;
   });
 
+  if (input.returnedBy !== undefined) {
+    await ledger.recordRefundOutcome(
+      refundId,
+      { status: "success", providerRefundId: null, providerCode: input.returnedBy },
+      `${refundId}:succeeded`,
+    );
+    return { status: "success" };
+  }
+
   if (input.manual) {
     await condition(() => decision !== null);
     const d = decision!;

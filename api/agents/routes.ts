@@ -4,9 +4,12 @@ import { Hono } from "hono";
 import type { BillView, CollectionReply, CollectionRequest } from "../../connectors/sdk/contract.ts";
 import { findAgency } from "../../db/agencies.ts";
 import { findPaymentByCode } from "../../db/payments.ts";
+import { findRefund } from "../../db/refunds.ts";
+import { idempotentId } from "../../domain/ids.ts";
 import { maskName } from "../../domain/mask.ts";
 import type { PaymentRecord } from "../../domain/payment-record.ts";
-import { collectPaymentUpdate, paymentWorkflowId } from "../../workflows/messages.ts";
+import { vietnamBusinessDate } from "../../domain/vietnam-time.ts";
+import { collectPaymentUpdate, paymentWorkflowId, requestRefundUpdate } from "../../workflows/messages.ts";
 import { inbound, send } from "../callbacks/wire.ts";
 import type { ApiDeps } from "../deps.ts";
 
@@ -24,6 +27,67 @@ const billStatus = (p: PaymentRecord, now: Date): BillView["status"] => {
  */
 export const agentRoutes = (deps: ApiDeps) => {
   const app = new Hono();
+
+  /**
+   * A chain hands the cash back and reverses its collection: allowed on the collection's own Vietnam
+   * business day (the chain's cut-off) and before the day is settled to the treasury. It is recorded as
+   * a refund of the whole payment that the chain has already paid out.
+   */
+  const reverse = async (
+    connector: string,
+    payment: PaymentRecord,
+    providerTxnId: string,
+  ): Promise<CollectionReply> => {
+    const [collected] = await deps.sql<{ concluded_at: Date | null; settled: boolean }[]>`
+      select a.concluded_at, p.settled_in is not null as settled
+      from payment_attempts a join payments p on p.id = a.payment_id
+      where a.payment_id = ${payment.id} and a.connector = ${connector} and a.provider_txn_id = ${providerTxnId}
+        and a.status = 'succeeded'`;
+    if (!collected)
+      return {
+        kind: "refused",
+        reason: "unknown_transaction",
+        message: "No collection of this code has this transaction id",
+      };
+    const reversalId = idempotentId("reversal", payment.id, providerTxnId);
+    if ((await findRefund(deps.sql, reversalId)) !== null) return { kind: "reversed", duplicate: true };
+    const now = deps.now();
+    if (
+      collected.settled ||
+      vietnamBusinessDate(collected.concluded_at ?? now) !== vietnamBusinessDate(now)
+    ) {
+      return {
+        kind: "refused",
+        reason: "too_late",
+        message: "The collection's day has ended; ask the agency for a refund",
+      };
+    }
+    const available = payment.amount - payment.refundedAmount;
+    if (available !== payment.amount) {
+      return {
+        kind: "refused",
+        reason: "too_late",
+        message: "Part of the payment has already been refunded",
+      };
+    }
+    const result = await deps.temporal.workflow
+      .getHandle(paymentWorkflowId(payment.id))
+      .executeUpdate(requestRefundUpdate, {
+        args: [
+          {
+            refundId: reversalId,
+            amount: payment.amount,
+            refundAmountAvailable: available,
+            reason: "counter_reversal",
+            lines: null,
+            requestedBy: `collector:${connector}`,
+            returnedBy: `reversed:${providerTxnId}`,
+          },
+        ],
+      });
+    if (!result.ok) return { kind: "refused", reason: "too_late", message: result.message };
+    return { kind: "reversed", duplicate: false };
+  };
 
   const answer = async (connector: string, request: CollectionRequest): Promise<CollectionReply> => {
     const payment = await findPaymentByCode(deps.sql, request.paymentCode);
@@ -44,14 +108,7 @@ export const agentRoutes = (deps: ApiDeps) => {
         },
       };
     }
-    if (request.kind === "reverse") {
-      // Reversals are settled as refunds; until a payment can be refunded PayGov cannot undo a collection.
-      return {
-        kind: "refused",
-        reason: "too_late",
-        message: "PayGov does not accept reversals of collected payments",
-      };
-    }
+    if (request.kind === "reverse") return reverse(connector, payment, request.providerTxnId);
     const result = await deps.temporal.workflow
       .getHandle(paymentWorkflowId(payment.id))
       .executeUpdate(collectPaymentUpdate, {
