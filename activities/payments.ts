@@ -254,9 +254,19 @@ const recordExtraSuccess =
           id: eventId,
           paymentId: attempt.paymentId,
           type,
-          data: { ...conclusionData(c, attempt), amount: attempt.amount },
+          data: { ...conclusionData(c, attempt), amount: c.receivedAmount ?? attempt.amount },
         },
-        (tx) => concludeAttempt(tx, c, "succeeded", ledger.now()).then(() => undefined),
+        async (tx) => {
+          if (attempt.status !== "succeeded") {
+            await concludeAttempt(tx, c, "succeeded", ledger.now());
+            return;
+          }
+          // A second payment on an attempt already paid (the same QR transferred to twice): the attempt
+          // keeps its first transaction; what it received grows, so the surplus can be returned.
+          await tx`update payment_attempts
+                   set received_amount = coalesce(received_amount, amount) + ${c.receivedAmount ?? attempt.amount}
+                   where id = ${attempt.id}`;
+        },
       );
     });
 

@@ -200,4 +200,49 @@ describe("a payment by VietQR transfer", () => {
     expect(succeeded).toHaveLength(1);
     expect(succeeded[0]?.data).toMatchObject({ received_amount: over, due_amount: payment.amount });
   });
+
+  it("records a second transfer to the same QR as a duplicate payment and returns it; its repeat changes nothing", async () => {
+    const payment = await newPayment();
+    const { instructions } = await openQr(payment);
+    await transfer({ qr: instructions.qr_payload });
+    await waitFor(payment.payment_id, "success");
+    const second = await transfer({ qr: instructions.qr_payload });
+    expect(second.deliveries.at(-1)).toMatchObject({
+      status: 200,
+      body: notificationAnswer("accepted").body,
+    });
+
+    const refund = await eventually("the second transfer's refund", async () => {
+      const rows =
+        await stack.sql`select * from refunds where payment_id = ${payment.payment_id} and status <> 'error'`;
+      return rows[0];
+    });
+    expect(refund).toMatchObject({
+      reason: "duplicate_payment",
+      amount: payment.amount,
+      counts_against_payment: false,
+    });
+    const events = await eventsOf(payment.payment_id);
+    expect(events.filter((e) => e.type === "payment.succeeded")).toHaveLength(1);
+    const duplicate = events.find((e) => e.type === "payment.duplicate_success");
+    expect(duplicate?.data).toMatchObject({ provider_txn_id: second.transactionId, amount: payment.amount });
+    // The kept payment's own money is untouched by the duplicate's refund.
+    expect(
+      ((await paymentOf(payment.payment_id)) as unknown as { refund_summary: unknown }).refund_summary,
+    ).toEqual({
+      status: "available",
+      amount_available: payment.amount,
+      amount_submitted: 0,
+    });
+
+    // The bank repeats its notification of the second transfer: nothing more is recorded.
+    const resent = await fetch(`${stack.sandboxUrl}/vietqr/_sim/callbacks/${second.transactionId}/resend`, {
+      method: "POST",
+    });
+    const before = (await eventsOf(payment.payment_id)).length;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(resent.status === 200 || resent.status === 404).toBe(true);
+    expect((await eventsOf(payment.payment_id)).length).toBe(before);
+    expect((await stack.sql`select id from refunds where payment_id = ${payment.payment_id}`).length).toBe(1);
+  });
 });

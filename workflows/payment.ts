@@ -76,6 +76,8 @@ interface Attempt {
   nextQueryAt: number;
   /** The intermediary has a query API; without one only its callback (or nothing) tells. */
   queryable: boolean;
+  /** Other transactions that paid this attempt again after it succeeded. */
+  extraTransactions: Set<string>;
 }
 
 /** A request from the edge (an Update), answered once the main loop has carried it out. */
@@ -247,9 +249,23 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
   };
 
   /** A refund PayGov makes by itself (a duplicate, a late or short or surplus transfer). */
-  const automaticRefund = async (attempt: Attempt, amount: number, reason: string) => {
+  const automaticRefund = async (attempt: Attempt, amount: number, reason: string, transaction?: string) => {
     if (amount <= 0) return;
-    await startRefund(`${attempt.attemptId}-${reason}`, attempt, amount, reason, false, null, "paygov");
+    const id = transaction === undefined ? `${attempt.attemptId}-${reason}` : `${attempt.attemptId}-${reason}-${transaction}`;
+    await startRefund(id, attempt, amount, reason, false, null, "paygov");
+  };
+
+  /**
+   * Money that reached an attempt already paid, under another transaction of the intermediary (a
+   * citizen transferring to the same VietQR twice): a payment like any duplicate, recorded and returned.
+   */
+  const attemptPaidAgain = async (attempt: Attempt, c: AttemptConclusion, amount: number) => {
+    const transaction = c.providerTxnId!;
+    if (attempt.extraTransactions.has(transaction)) return;
+    attempt.extraTransactions.add(transaction);
+    await ledger.recordDuplicateSuccess({ ...c, receivedAmount: amount }, `${attempt.attemptId}:duplicate_success:${transaction}`);
+    const policies = await ledger.agencyPolicies(paymentId);
+    if (policies.duplicateSuccess === "refund") await automaticRefund(attempt, amount, "duplicate_payment", transaction);
   };
 
   const requestRefund = async (request: RequestRefund): Promise<RequestRefundResult> => {
@@ -365,6 +381,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
       (a) => a.connector === report.connector && a.reference === report.reference,
     );
     if (attempt === undefined || report.outcome === "pending") return;
+    const anotherTransaction =
+      attempt.status === "succeeded" &&
+      report.outcome === "succeeded" &&
+      report.providerTxnId !== null &&
+      attempt.providerTxnId !== null &&
+      report.providerTxnId !== attempt.providerTxnId;
+    if (anotherTransaction) return attemptPaidAgain(attempt, conclusion(attempt, report, report.channel), report.amount);
     if (report.providerTxnId !== null) attempt.providerTxnId = report.providerTxnId;
     const c = conclusion(attempt, report, report.channel);
     if (report.outcome !== "succeeded") return attemptFailed(attempt, c);
@@ -423,6 +446,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
       expiresAt: attemptExpiresAt,
       nextQueryAt: Number.POSITIVE_INFINITY,
       queryable: false,
+      extraTransactions: new Set(),
     };
     attempts.push(attempt);
     try {

@@ -12,8 +12,16 @@ import { inbound, send } from "./wire.ts";
 // A callback repeats a fact already recorded when the attempt has concluded the same way; a success
 // for an attempt that ended otherwise (expired, failed) is news and must reach the workflow.
 const alreadyRecorded = (attempt: AttemptRecord, callback: VerifiedCallback): boolean =>
-  attempt.status === "succeeded" ||
+  (attempt.status === "succeeded" && !anotherTransaction(attempt, callback)) ||
   (callback.outcome === "failed" && ["failed", "expired", "error"].includes(attempt.status));
+
+// A success under another transaction of the intermediary than the one that paid the attempt is a
+// second payment (a QR transferred to twice): news, never a duplicate of the first.
+const anotherTransaction = (attempt: AttemptRecord, callback: VerifiedCallback): boolean =>
+  callback.outcome === "succeeded" &&
+  callback.providerTxnId !== null &&
+  attempt.providerTxnId !== null &&
+  callback.providerTxnId !== attempt.providerTxnId;
 
 /**
  * Checks a callback and reports it to the payment's workflow. The order of checks is VNPay's:

@@ -12,6 +12,7 @@ import { createDatabase, databaseUrl } from "../../scripts/lib/postgres.ts";
 import type { HttpServerHandle } from "../../workers/http.ts";
 import { type JobWorkerHandle, startJobWorker } from "../../workers/job-worker.ts";
 import { loadConnectorSet } from "../../workers/platform.ts";
+import { quietTemporalLogs } from "../../workers/run.ts";
 import { registerSandboxAgency } from "../../workers/sandbox-agency.ts";
 import { startTemporalWorker, type TemporalWorkerHandle } from "../../workers/temporal-worker.ts";
 
@@ -60,7 +61,14 @@ export const FAST_TIMINGS = {
   PAYGOV_WEBHOOK_RETRY_SCHEDULE: "1s,1s,1s,1s,1s",
 };
 
+// Temporal's own INFO lines drown the test report; warnings still show. Installed once per test process.
+let quiet = false;
+
 export const startStack = async (options: StackOptions): Promise<Stack> => {
+  if (!quiet) {
+    quiet = true;
+    quietTemporalLogs();
+  }
   const name = `paygov_${randomBytes(6).toString("hex")}`;
   await createDatabase(options.infra.postgresAdminUrl, name);
   const [port, sandboxPort] = [await freePort(), await freePort()];
