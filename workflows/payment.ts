@@ -251,7 +251,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
   /** A refund PayGov makes by itself (a duplicate, a late or short or surplus transfer). */
   const automaticRefund = async (attempt: Attempt, amount: number, reason: string, transaction?: string) => {
     if (amount <= 0) return;
-    const id = transaction === undefined ? `${attempt.attemptId}-${reason}` : `${attempt.attemptId}-${reason}-${transaction}`;
+    const id =
+      transaction === undefined
+        ? `${attempt.attemptId}-${reason}`
+        : `${attempt.attemptId}-${reason}-${transaction}`;
     await startRefund(id, attempt, amount, reason, false, null, "paygov");
   };
 
@@ -263,9 +266,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
     const transaction = c.providerTxnId!;
     if (attempt.extraTransactions.has(transaction)) return;
     attempt.extraTransactions.add(transaction);
-    await ledger.recordDuplicateSuccess({ ...c, receivedAmount: amount }, `${attempt.attemptId}:duplicate_success:${transaction}`);
+    await ledger.recordDuplicateSuccess(
+      { ...c, receivedAmount: amount },
+      `${attempt.attemptId}:duplicate_success:${transaction}`,
+    );
     const policies = await ledger.agencyPolicies(paymentId);
-    if (policies.duplicateSuccess === "refund") await automaticRefund(attempt, amount, "duplicate_payment", transaction);
+    if (policies.duplicateSuccess === "refund")
+      await automaticRefund(attempt, amount, "duplicate_payment", transaction);
   };
 
   const requestRefund = async (request: RequestRefund): Promise<RequestRefundResult> => {
@@ -387,7 +394,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<{ st
       report.providerTxnId !== null &&
       attempt.providerTxnId !== null &&
       report.providerTxnId !== attempt.providerTxnId;
-    if (anotherTransaction) return attemptPaidAgain(attempt, conclusion(attempt, report, report.channel), report.amount);
+    if (anotherTransaction)
+      return attemptPaidAgain(attempt, conclusion(attempt, report, report.channel), report.amount);
     if (report.providerTxnId !== null) attempt.providerTxnId = report.providerTxnId;
     const c = conclusion(attempt, report, report.channel);
     if (report.outcome !== "succeeded") return attemptFailed(attempt, c);
