@@ -34,6 +34,8 @@ export interface RunRecord {
   readonly matchedAt: Date | null;
   readonly totals: RunTotals | null;
   readonly rejection: { readonly line: number; readonly reason: string } | null;
+  /** Discrepancies not yet resolved, by an inquiry or by an operator. */
+  readonly open: { readonly inquiry: number; readonly operator: number };
   readonly createdAt: Date;
   readonly completedAt: Date | null;
 }
@@ -51,9 +53,33 @@ export interface DiscrepancyRecord {
   readonly amountPaygov: number | null;
   readonly amountIntermediary: number | null;
   readonly inquiryId: string | null;
-  /** The inquiry's outcome once it is resolved. */
+  readonly state: DiscrepancyState;
+  /** The inquiry's outcome, or the operator's resolution, once there is one. */
   readonly resolution: string | null;
+  readonly resolutionNote: string | null;
+  readonly resolvedBy: string | null;
+  readonly resolvedAt: Date | null;
 }
+
+/**
+ * Where a discrepancy stands: an inquiry asks the intermediary (inquiry_open), an operator must look at
+ * it (awaiting_operator), or one of them has settled it (resolved).
+ */
+export type DiscrepancyState = "inquiry_open" | "awaiting_operator" | "resolved";
+export const DISCREPANCY_STATES: readonly DiscrepancyState[] = [
+  "inquiry_open",
+  "awaiting_operator",
+  "resolved",
+];
+
+/** What an operator may record on a discrepancy no inquiry settles. */
+export const OPERATOR_RESOLUTIONS = [
+  "intermediary_corrected",
+  "settled_outside",
+  "refunded_to_payer",
+  "written_off",
+] as const;
+export type OperatorResolution = (typeof OPERATOR_RESOLUTIONS)[number];
 
 type Row = Record<string, unknown>;
 type Sql = Db | TransactionSql;
@@ -61,7 +87,16 @@ type Sql = Db | TransactionSql;
 const RUN_COLUMNS = (sql: Sql) =>
   sql`id, connector, to_char(business_date, 'YYYY-MM-DD') as business_date, trigger, status, merchant_id,
       file_sha256, imported_at, same_as, matched_at, rows, matched, missing_at_paygov, missing_at_intermediary,
-      amount_mismatch, status_mismatch, duplicate, rejection_line, rejection_reason, created_at, completed_at`;
+      amount_mismatch, status_mismatch, duplicate, rejection_line, rejection_reason, created_at, completed_at,
+      (select json_build_object('inquiry', count(*) filter (where ${STATE(sql)} = 'inquiry_open'),
+                                'operator', count(*) filter (where ${STATE(sql)} = 'awaiting_operator'))
+         from reconciliation_discrepancies d left join inquiries i on i.id = d.inquiry_id
+        where d.run_id = coalesce(reconciliation_runs.same_as, reconciliation_runs.id)) as open`;
+
+const STATE = (sql: Sql) =>
+  sql`case when d.resolution is not null or i.status = 'resolved' then 'resolved'
+           when d.needs_inquiry or d.inquiry_id is not null then 'inquiry_open'
+           else 'awaiting_operator' end`;
 
 const toRun = (r: Row): RunRecord => ({
   id: r.id as string,
@@ -90,6 +125,7 @@ const toRun = (r: Row): RunRecord => ({
     r.rejection_line === null
       ? null
       : { line: r.rejection_line as number, reason: r.rejection_reason as string },
+  open: r.open as RunRecord["open"],
   createdAt: r.created_at as Date,
   completedAt: (r.completed_at as Date | null) ?? null,
 });
@@ -310,32 +346,78 @@ export const matchRun = async (sql: Db, runId: string): Promise<RunTotals> =>
 /** The run whose staged lines and discrepancies a run reports: itself, or the run it repeats. */
 const baseOf = (run: RunRecord) => run.sameAs ?? run.id;
 
-/** What did not match, in file order, each with its inquiry's outcome when there is one. */
+const DISCREPANCY_COLUMNS = (sql: Sql) =>
+  sql`d.seq, d.line, d.kind, d.txn_type, d.merchant_ref, d.provider_txn_id, d.status_intermediary, d.status_paygov,
+      d.payment_id, d.amount_paygov, d.amount_intermediary, d.inquiry_id, ${STATE(sql)} as state,
+      coalesce(d.resolution, i.resolution) as resolution, coalesce(d.resolution_note, i.resolution_note) as note,
+      coalesce(d.resolved_by, i.resolved_by) as resolved_by, coalesce(d.resolved_at, i.resolved_at) as resolved_at`;
+
+const toDiscrepancy = (r: Row): DiscrepancyRecord => ({
+  seq: r.seq as number,
+  line: (r.line as number | null) ?? null,
+  kind: r.kind as DiscrepancyRecord["kind"],
+  txnType: r.txn_type as string,
+  merchantRef: r.merchant_ref as string,
+  providerTxnId: r.provider_txn_id as string,
+  statusIntermediary: (r.status_intermediary as string | null) ?? null,
+  statusPaygov: (r.status_paygov as string | null) ?? null,
+  paymentId: (r.payment_id as string | null) ?? null,
+  amountPaygov: (r.amount_paygov as number | null) ?? null,
+  amountIntermediary: (r.amount_intermediary as number | null) ?? null,
+  inquiryId: (r.inquiry_id as string | null) ?? null,
+  state: r.state as DiscrepancyState,
+  resolution: (r.resolution as string | null) ?? null,
+  resolutionNote: (r.note as string | null) ?? null,
+  resolvedBy: (r.resolved_by as string | null) ?? null,
+  resolvedAt: (r.resolved_at as Date | null) ?? null,
+});
+
+/**
+ * What did not match, in file order from `afterSeq`, each with where it stands and how it was resolved.
+ * Read in pages: a bad file day can have thousands.
+ */
 export const listDiscrepancies = async (
   sql: Sql,
   run: RunRecord,
-  filter: { kind?: string } = {},
+  filter: { kind?: string; state?: DiscrepancyState; afterSeq?: number; limit?: number } = {},
 ): Promise<DiscrepancyRecord[]> =>
   (
-    await sql`select d.*, i.resolution from reconciliation_discrepancies d
+    await sql`select * from (select ${DISCREPANCY_COLUMNS(sql)} from reconciliation_discrepancies d
       left join inquiries i on i.id = d.inquiry_id
-      where d.run_id = ${baseOf(run)} ${filter.kind ? sql`and d.kind = ${filter.kind}` : sql``}
-      order by d.seq`
-  ).map((r) => ({
-    seq: r.seq as number,
-    line: (r.line as number | null) ?? null,
-    kind: r.kind as DiscrepancyRecord["kind"],
-    txnType: r.txn_type as string,
-    merchantRef: r.merchant_ref as string,
-    providerTxnId: r.provider_txn_id as string,
-    statusIntermediary: (r.status_intermediary as string | null) ?? null,
-    statusPaygov: (r.status_paygov as string | null) ?? null,
-    paymentId: (r.payment_id as string | null) ?? null,
-    amountPaygov: (r.amount_paygov as number | null) ?? null,
-    amountIntermediary: (r.amount_intermediary as number | null) ?? null,
-    inquiryId: (r.inquiry_id as string | null) ?? null,
-    resolution: (r.resolution as string | null) ?? null,
-  }));
+      where d.run_id = ${baseOf(run)} and d.seq > ${filter.afterSeq ?? -1}
+      ${filter.kind ? sql`and d.kind = ${filter.kind}` : sql``}) found
+      ${filter.state ? sql`where state = ${filter.state}` : sql``}
+      order by seq limit ${filter.limit ?? 100_000}`
+  ).map(toDiscrepancy);
+
+export const findDiscrepancy = async (
+  sql: Sql,
+  run: RunRecord,
+  seq: number,
+): Promise<DiscrepancyRecord | null> => {
+  const [row] = await sql`select ${DISCREPANCY_COLUMNS(sql)} from reconciliation_discrepancies d
+    left join inquiries i on i.id = d.inquiry_id where d.run_id = ${baseOf(run)} and d.seq = ${seq}`;
+  return row ? toDiscrepancy(row) : null;
+};
+
+/**
+ * Records an operator's resolution of a discrepancy awaiting one; false when it was not awaiting one
+ * (resolved meanwhile, or settled by an inquiry). The condition in the update makes two operators'
+ * concurrent resolutions keep exactly one.
+ */
+export const resolveDiscrepancy = async (
+  sql: Sql,
+  run: RunRecord,
+  seq: number,
+  resolution: { resolution: OperatorResolution; note: string; resolvedBy: string; at: Date },
+): Promise<boolean> => {
+  const updated = await sql`update reconciliation_discrepancies
+    set resolution = ${resolution.resolution}, resolution_note = ${resolution.note},
+        resolved_by = ${resolution.resolvedBy}, resolved_at = ${resolution.at}
+    where run_id = ${baseOf(run)} and seq = ${seq}
+      and resolution is null and inquiry_id is null and not needs_inquiry`;
+  return updated.count === 1;
+};
 
 /** Discrepancies of a run still waiting for their inquiry, with what opening one needs. */
 export const pendingInquiries = async (

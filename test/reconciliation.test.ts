@@ -241,10 +241,13 @@ interface Run {
   trigger: string;
   totals: Totals;
   rejection?: { line: number; reason: string };
+  open_discrepancies?: { inquiry: number; awaiting_operator: number };
   same_file_as?: string;
 }
 interface Discrepancy {
+  seq: number;
   kind: string;
+  state: string;
   line?: number;
   merchant_ref: string;
   provider_txn_id: string;
@@ -253,6 +256,9 @@ interface Discrepancy {
   amount_intermediary?: number;
   inquiry_id?: string;
   resolution?: string;
+  resolution_note?: string;
+  resolved_by?: string;
+  resolved_date?: string;
 }
 
 const start = async (connector: string, businessDate: string): Promise<string> => {
@@ -377,7 +383,12 @@ describe("daily reconciliation (đối soát)", () => {
       }),
     ]);
     // A query cannot settle these: they wait for an operator, without an inquiry.
-    expect(atOnepay.every((d) => d.inquiry_id === undefined && d.resolution === undefined)).toBe(true);
+    expect(
+      atOnepay.every(
+        (d) => d.inquiry_id === undefined && d.resolution === undefined && d.state === "awaiting_operator",
+      ),
+    ).toBe(true);
+    expect(onepay!.open_discrepancies).toEqual({ inquiry: 0, awaiting_operator: 2 });
     expect(atOnepay[0]!.payment_id).toBeUndefined();
   });
 
@@ -636,6 +647,120 @@ describe("daily reconciliation (đối soát)", () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="MOMO_.*_result\.csv"/);
     expect(await csv.text()).toContain(",AMOUNT_MISMATCH\r\n");
+  });
+
+  it("lets an operator resolve what no inquiry can, once, with a note and their name", async () => {
+    const base = `/v1/ops/reconciliations/${runs.onepay}/discrepancies`;
+    const resolve = (seq: number | string, json: unknown) => stack.ops(`${base}/${seq}/resolution`, { json });
+    const listed = async (query: string) =>
+      (await (await stack.ops(`${base}${query}`)).json()) as {
+        count: number;
+        discrepancies: Discrepancy[];
+        _links?: { next_page: { href: string } };
+      };
+
+    // Two wait, read a page at a time.
+    const waiting = await listed("?state=awaiting_operator");
+    expect(waiting.discrepancies.map((d) => d.kind)).toEqual([
+      "MISSING_AT_PAYGOV",
+      "MISSING_AT_INTERMEDIARY",
+    ]);
+    const first = await listed("?state=awaiting_operator&page_size=1");
+    expect(first.discrepancies).toEqual([waiting.discrepancies[0]]);
+    const next = new URL(first._links!.next_page.href);
+    const second = await listed(next.search);
+    expect(second.discrepancies).toEqual([waiting.discrepancies[1]]);
+    expect(second._links).toBeUndefined();
+    const [stray, lacking] = waiting.discrepancies as [Discrepancy, Discrepancy];
+
+    // Bad input: its code and field, and nothing recorded.
+    const refused = async (response: Response) => ({
+      status: response.status,
+      ...((await response.json()) as object),
+    });
+    const valid = {
+      resolution: "intermediary_corrected",
+      note: "OnePay: the line is another merchant",
+      operator: "lan.nt",
+    };
+    expect(await refused(await resolve(stray.seq, { ...valid, resolution: "ignored" }))).toMatchObject({
+      status: 422,
+      field: "resolution",
+    });
+    expect(await refused(await resolve(stray.seq, { ...valid, note: "" }))).toMatchObject({
+      status: 422,
+      field: "note",
+    });
+    expect(await refused(await resolve(stray.seq, { resolution: "written_off", note: "x" }))).toMatchObject({
+      status: 422,
+      code: "missing_field",
+      field: "operator",
+    });
+    expect(await refused(await resolve(99_999_999, valid))).toMatchObject({
+      status: 404,
+      code: "discrepancy_not_found",
+    });
+    expect((await resolve("first", valid)).status).toBe(404);
+    expect((await listed("?state=maybe")) as unknown).toMatchObject({
+      code: "invalid_field",
+      field: "state",
+    });
+    expect((await stack.ops(`${base}?page_size=0`)).status).toBe(422);
+    expect((await listed("?state=awaiting_operator")).count).toBe(2);
+
+    // An inquiry settles the lost IPNs: an operator decides the inquiry, not the discrepancy.
+    const lost = (await discrepancies(runs.vnpay!)).find((d) => d.kind === "STATUS_MISMATCH")!;
+    const viaInquiry = await stack.ops(
+      `/v1/ops/reconciliations/${runs.vnpay}/discrepancies/${lost.seq}/resolution`,
+      {
+        json: valid,
+      },
+    );
+    expect(await refused(viaInquiry)).toMatchObject({
+      status: 409,
+      code: "discrepancy_not_awaiting_operator",
+    });
+
+    const done = await resolve(stray.seq, valid);
+    expect(done.status).toBe(200);
+    const resolved = (await done.json()) as Discrepancy;
+    expect(resolved).toMatchObject({
+      seq: stray.seq,
+      kind: "MISSING_AT_PAYGOV",
+      state: "resolved",
+      resolution: "intermediary_corrected",
+      resolution_note: valid.note,
+      resolved_by: "lan.nt",
+    });
+    expect(Date.parse(resolved.resolved_date!)).toBeGreaterThan(Date.now() - 60_000);
+    expect(await refused(await resolve(stray.seq, { ...valid, resolution: "written_off" }))).toMatchObject({
+      status: 409,
+      code: "discrepancy_not_awaiting_operator",
+    });
+    expect(await (await stack.ops(`${base}/${stray.seq}`)).json()).toEqual(resolved);
+
+    // Two operators at once: exactly one resolution stands.
+    const both = await Promise.all([
+      resolve(lacking.seq, {
+        resolution: "settled_outside",
+        note: "paid by bank statement",
+        operator: "an.pv",
+      }),
+      resolve(lacking.seq, { resolution: "written_off", note: "too small to chase", operator: "binh.lt" }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    const kept = (await both.find((r) => r.status === 200)!.json()) as Discrepancy;
+    expect(await (await stack.ops(`${base}/${lacking.seq}`)).json()).toEqual(kept);
+
+    expect((await run(runs.onepay!)).open_discrepancies).toEqual({ inquiry: 0, awaiting_operator: 0 });
+    expect((await listed("?state=awaiting_operator")).count).toBe(0);
+    const page = await fetch(`${stack.apiUrl}/ops/reconciliations/${runs.onepay}`, {
+      headers: { authorization: `Basic ${Buffer.from(`ops:${stack.opsKey}`).toString("base64")}` },
+    });
+    const html = await page.text();
+    expect(html).toContain("Trung gian đã điều chỉnh");
+    expect(html).toContain("lan.nt: OnePay: the line is another merchant");
+    expect(html).not.toContain("Chờ cán bộ vận hành xử lý");
   });
 
   it("refuses what it cannot reconcile, and keeps /v1/ops to the operations key", async () => {

@@ -68,6 +68,10 @@ const RESOLUTION: Record<string, { vi: string; en: string }> = {
   duplicate_refunded: { vi: "Đã hoàn khoản trùng", en: "duplicate refunded" },
   refunded: { vi: "Đã hoàn tiền", en: "refunded" },
   rejected: { vi: "Không chấp nhận", en: "rejected" },
+  intermediary_corrected: { vi: "Trung gian đã điều chỉnh", en: "corrected by the intermediary" },
+  settled_outside: { vi: "Đã xử lý ngoài hệ thống", en: "settled outside PayGov" },
+  refunded_to_payer: { vi: "Trung gian đã hoàn cho người nộp", en: "refunded to the payer" },
+  written_off: { vi: "Ghi nhận chênh lệch", en: "written off" },
 };
 
 // PayGov's brand-red square: without an icon browsers ask for /favicon.ico on every page.
@@ -209,20 +213,36 @@ const RunListPage = (props: {
 /** Who deals with a discrepancy, and where it stands. */
 const Handling = (props: { d: DiscrepancyRecord }) => {
   const { d } = props;
-  if (d.inquiryId === null) return <Label vi="Chờ cán bộ vận hành xử lý" en="waiting for an operator" />;
   const resolution =
     d.resolution === null ? null : (RESOLUTION[d.resolution] ?? { vi: d.resolution, en: d.resolution });
+  const outcome =
+    resolution === null ? null : (
+      <>
+        <strong>
+          <Label vi={resolution.vi} en={resolution.en} />
+        </strong>
+        {d.resolvedBy !== null && d.resolvedBy !== "paygov" ? (
+          <>
+            <br />
+            {d.resolvedBy}: {d.resolutionNote}
+          </>
+        ) : null}
+      </>
+    );
+  if (d.inquiryId === null) {
+    return (
+      outcome ?? (
+        <span class="awaiting">
+          <Label vi="Chờ cán bộ vận hành xử lý" en="waiting for an operator" />
+        </span>
+      )
+    );
+  }
   return (
     <>
       <Label vi="Tra soát" en="inquiry" /> <code>{d.inquiryId}</code>
       <br />
-      {resolution === null ? (
-        <Label vi="Đang hỏi trung gian" en="asking the intermediary" />
-      ) : (
-        <strong>
-          <Label vi={resolution.vi} en={resolution.en} />
-        </strong>
-      )}
+      {outcome ?? <Label vi="Đang hỏi trung gian" en="asking the intermediary" />}
     </>
   );
 };
@@ -248,6 +268,19 @@ const RunPage = (props: { run: RunRecord; discrepancies: DiscrepancyRecord[] }) 
         <dd class={`status ${run.status}`}>
           <Label vi={STATUS[run.status].vi} en={STATUS[run.status].en} />
         </dd>
+        {run.status === "completed" ? (
+          <>
+            <dt>
+              <Label vi="Chênh lệch chưa xử lý" en="open discrepancies" />
+            </dt>
+            <dd>
+              <Label
+                vi={`${run.open.operator} chờ cán bộ vận hành, ${run.open.inquiry} đang tra soát`}
+                en={`${run.open.operator} awaiting an operator, ${run.open.inquiry} in inquiry`}
+              />
+            </dd>
+          </>
+        ) : null}
         <dt>
           <Label vi="Khởi chạy" en="trigger" />
         </dt>
