@@ -50,6 +50,7 @@ const copyLine = (runId: string, d: ReconDetail, ref: ReconciliationRef | null):
     d.txnType,
     d.merchantRef,
     d.providerTxnId,
+    d.originalProviderTxnId === "" ? null : d.originalProviderTxnId,
     d.amount,
     d.fee,
     d.status,
@@ -107,8 +108,8 @@ export const importRunFile = async (
         }
         if (batch !== "") yield batch;
       }
-      const copy =
-        await tx`copy reconciliation_lines (run_id, line, txn_type, merchant_ref, provider_txn_id, amount,
+      const copy = await tx`copy reconciliation_lines (run_id, line, txn_type, merchant_ref, provider_txn_id,
+                              original_provider_txn_id, amount,
                               fee, status, attempt_reference, payment_code, raw) from stdin`.writable();
       await pipeline(Readable.from(copyText()), copy);
       const ended = verdict.end;

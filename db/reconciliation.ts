@@ -209,11 +209,13 @@ export const recordSameFile = async (sql: Sql, id: string, sameAs: string): Prom
  *
  * - a line names an attempt of this connector by its reference (the connector's reading of
  *   merchant_ref), else by the payment's code, else by provider_txn_id; a REFUND or REVERSAL line names
- *   a refund by its reference or provider_refund_id;
+ *   a refund by its reference or provider_refund_id, else a refund of that amount of the attempt its
+ *   original_provider_txn_id names (a counter's reversal, a refund made in the intermediary's portal);
  * - every line after the first with the same provider_txn_id is DUPLICATE;
  * - nothing named: MISSING_AT_PAYGOV; another amount: AMOUNT_MISMATCH; SUCCESS (or REFUNDED) on one
  *   side only: STATUS_MISMATCH; otherwise MATCHED;
- * - a success of this connector on that Vietnam day that no line names is MISSING_AT_INTERMEDIARY.
+ * - a success, or a refund done, of this connector on that Vietnam day that no line names is
+ *   MISSING_AT_INTERMEDIARY.
  *
  * A SUCCESS the ledger lacks is marked for an inquiry: asking the intermediary settles it.
  */
@@ -232,7 +234,7 @@ export const matchRun = async (sql: Db, runId: string): Promise<RunTotals> =>
     const counts = await tx<{ kind: string; n: number }[]>`
       with lines as (
         select l.line, l.txn_type, l.merchant_ref, l.provider_txn_id, l.amount, l.status, l.attempt_reference,
-               l.payment_code, row_number() over (partition by l.provider_txn_id order by l.line) as occurrence
+               l.payment_code, l.original_provider_txn_id, row_number() over (partition by l.provider_txn_id order by l.line) as occurrence
         from reconciliation_lines l where l.run_id = ${runId}
       ),
       attempts as not materialized (
@@ -264,8 +266,11 @@ export const matchRun = async (sql: Db, runId: string): Promise<RunTotals> =>
         left join lateral (
           select r.id, r.payment_id, r.status, r.amount from refunds r join attempts a on a.id = r.attempt_id
           where u.txn_type <> 'PAYMENT'
-            and (r.reference = u.attempt_reference or r.provider_refund_id = u.provider_txn_id)
-          order by r.reference = u.attempt_reference desc limit 1
+            and (r.reference = u.attempt_reference or r.provider_refund_id = u.provider_txn_id
+                 or (a.provider_txn_id = u.original_provider_txn_id and r.amount = u.amount))
+          order by r.reference = u.attempt_reference desc, r.provider_refund_id = u.provider_txn_id desc nulls last,
+                   r.id
+          limit 1
         ) by_refund on true
         where u.attempt_id is null
       ),
@@ -302,9 +307,27 @@ export const matchRun = async (sql: Db, runId: string): Promise<RunTotals> =>
           and a.concluded_at >= (${day}::date)::timestamp at time zone 'Asia/Ho_Chi_Minh'
           and a.concluded_at < (${day}::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'
       ),
-      missing as (
-        select s.*, row_number() over (order by s.id) as n from day_successes s
+      day_refunds as (
+        select r.id, r.payment_id, r.reference, r.provider_refund_id, r.amount, r.reason, a.id as attempt_id
+        from refunds r join payment_attempts a on a.id = r.attempt_id
+        where a.connector = ${connector} and r.status = 'success'
+          and r.concluded_at >= (${day}::date)::timestamp at time zone 'Asia/Ho_Chi_Minh'
+          and r.concluded_at < (${day}::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'
+      ),
+      missing_unnumbered as (
+        select 'PAYMENT' as txn_type, s.id as attempt_id, null::text as refund_id, s.payment_id, s.reference,
+               s.provider_txn_id, s.amount, 'succeeded' as status_paygov
+        from day_successes s
         where not exists (select 1 from kinds k where k.attempt_id = s.id and k.kind <> 'DUPLICATE')
+        union all
+        select case when r.reason = 'counter_reversal' then 'REVERSAL' else 'REFUND' end, r.attempt_id, r.id,
+               r.payment_id, r.reference, r.provider_refund_id, r.amount, 'success'
+        from day_refunds r
+        where not exists (select 1 from kinds k where k.refund_id = r.id and k.kind <> 'DUPLICATE')
+      ),
+      missing as (
+        select m.*, row_number() over (order by m.txn_type, coalesce(m.refund_id, m.attempt_id)) as n
+        from missing_unnumbered m
       ),
       listed as (
         insert into reconciliation_discrepancies (run_id, seq, line, kind, txn_type, merchant_ref, provider_txn_id,
@@ -317,9 +340,9 @@ export const matchRun = async (sql: Db, runId: string): Promise<RunTotals> =>
       ),
       listed_missing as (
         insert into reconciliation_discrepancies (run_id, seq, line, kind, txn_type, merchant_ref, provider_txn_id,
-          status_paygov, payment_id, attempt_id, amount_paygov)
-        select ${runId}, ${afterTrailer} + n, null, 'MISSING_AT_INTERMEDIARY', 'PAYMENT', reference,
-               coalesce(provider_txn_id, ''), 'succeeded', payment_id, id, amount
+          status_paygov, payment_id, attempt_id, refund_id, amount_paygov)
+        select ${runId}, ${afterTrailer} + n, null, 'MISSING_AT_INTERMEDIARY', txn_type, reference,
+               coalesce(provider_txn_id, ''), status_paygov, payment_id, attempt_id, refund_id, amount
         from missing
       )
       select kind, count(*)::int as n from kinds group by kind
@@ -462,15 +485,21 @@ export async function* resultLines(sql: Db, run: RunRecord): AsyncGenerator<Resu
       };
   }
   const missing = await sql`
-    select d.merchant_ref, d.provider_txn_id, d.amount_paygov, a.created_at, a.provider_code,
-           coalesce(case when p.paid_attempt_id = a.id then p.succeeded_at end, a.concluded_at) as succeeded_at,
+    select d.txn_type, d.merchant_ref, d.provider_txn_id, d.amount_paygov,
+           coalesce(rf.created_at, a.created_at) as created_at, coalesce(rf.provider_code, a.provider_code) as provider_code,
+           coalesce(rf.concluded_at, case when p.paid_attempt_id = a.id then p.succeeded_at end, a.concluded_at)
+             as succeeded_at,
+           case when rf.id is not null then coalesce(a.provider_txn_id, '') else '' end as original_provider_txn_id,
            p.reference as dossier_code
     from reconciliation_discrepancies d
     join payment_attempts a on a.id = d.attempt_id join payments p on p.id = d.payment_id
+    left join refunds rf on rf.id = d.refund_id
     where d.run_id = ${base} and d.kind = 'MISSING_AT_INTERMEDIARY' order by d.seq`;
   for (const r of missing)
     yield {
       kind: "missing",
+      txnType: r.txn_type as "PAYMENT" | "REFUND" | "REVERSAL",
+      originalProviderTxnId: r.original_provider_txn_id as string,
       reference: r.merchant_ref as string,
       providerTxnId: r.provider_txn_id as string,
       amount: r.amount_paygov as number,

@@ -35,8 +35,11 @@ export type ResultLine =
     }
   | {
       readonly kind: "missing";
+      readonly txnType: "PAYMENT" | "REFUND" | "REVERSAL";
       readonly reference: string;
       readonly providerTxnId: string;
+      /** The payment a missing refund returns. */
+      readonly originalProviderTxnId: string;
       readonly amount: number;
       readonly createdAt: Date;
       readonly succeededAt: Date;
@@ -73,10 +76,10 @@ export async function* writeReconResult(
             "D",
             header.provider,
             header.merchantId,
-            "PAYMENT",
+            l.txnType,
             l.reference,
             l.providerTxnId,
-            "",
+            l.originalProviderTxnId,
             l.amount,
             0,
             l.amount,

@@ -283,6 +283,28 @@ describe("paying a payment code at a store counter", () => {
     expect(types).toEqual(
       expect.arrayContaining(["payment.succeeded", "refund.submitted", "refund.succeeded"]),
     );
+
+    // The chain's daily file lists the collection and its reversal (numbered by the chain, naming the
+    // collection it returns): reconciliation matches both.
+    const started = await stack.ops("/v1/ops/reconciliations", {
+      json: { connector: "counter", business_date: vietnamBusinessDate(new Date()) },
+    });
+    expect(started.status).toBe(202);
+    const { run_id } = (await started.json()) as { run_id: string };
+    await eventually("the counter's reconciliation", async () => {
+      const run = (await (await stack.ops(`/v1/ops/reconciliations/${run_id}`)).json()) as { status: string };
+      return run.status === "completed" ? run : null;
+    });
+    const csv = await (await stack.ops(`/v1/ops/reconciliations/${run_id}/result.csv`)).text();
+    const ours = csv.split("\r\n").filter((l) => l.includes(`,${id},`) || l.includes(`,${id}-R,`));
+    expect(ours).toEqual([
+      expect.stringMatching(new RegExp(`^D,COUNTER,[^,]+,PAYMENT,\\d+,${id},,.*,MATCHED$`)),
+      expect.stringMatching(new RegExp(`^D,COUNTER,[^,]+,REVERSAL,\\d+,${id}-R,${id},.*,MATCHED$`)),
+    ]);
+    const discrepancies = (await (
+      await stack.ops(`/v1/ops/reconciliations/${run_id}/discrepancies`)
+    ).json()) as { discrepancies: { payment_id?: string }[] };
+    expect(discrepancies.discrepancies.filter((d) => d.payment_id === payment.payment_id)).toEqual([]);
   });
 
   it("shows the code on PayGov's page when the citizen chooses the counter, and the chain's file lists the collection", async () => {

@@ -130,6 +130,23 @@ const seedLedger = async () => {
   }
 };
 
+const REFUNDED = 5_000;
+const refunded = {
+  listed: null as unknown as Seeded,
+  unlisted: null as unknown as Seeded,
+  manual: null as unknown as Seeded,
+};
+
+/** A refund of part of a seeded payment, done now (manual: completed by an operator at the intermediary). */
+const seedRefund = async (id: string, s: Seeded, providerRefundId: string | null, manual: boolean) => {
+  await stack.sql`
+    insert into refunds (id, payment_id, attempt_id, amount, reason, counts_against_payment, manual, status,
+      reference, provider_refund_id, provider_code, requested_by, created_at, concluded_at)
+    values (${id}, ${s.paymentId}, ${`${s.paymentId}-1`}, ${REFUNDED}, 'dossier rejected', true, ${manual},
+      'success', ${`PGRF${id.toUpperCase()}`}, ${providerRefundId}, ${manual ? "manual:lan.nt" : "0"}, 'portal',
+      now(), now())`;
+};
+
 /** A VNPay payment paid at the simulator whose IPN never reaches PayGov: it stays `started`. */
 const paidWithoutIpn = async () => {
   const payment = await createPayment(stack);
@@ -195,16 +212,28 @@ beforeAll(async () => {
   changed.seed = of("momo")[100]!;
   duplicated.seed = of("vnpay")[200]!;
   left_out.seed = of("onepay")[300]!;
+  // Refunds done today: one MoMo numbered and listed, one MoMo the file lacks, and one made by an
+  // operator in OnePay's portal, which the file names only by the payment it returns.
+  refunded.listed = of("momo")[10]!;
+  refunded.unlisted = of("momo")[11]!;
+  refunded.manual = of("onepay")[12]!;
+  await seedRefund("seedrf1", refunded.listed, "MR900001", false);
+  await seedRefund("seedrf2", refunded.unlisted, "MR900002", false);
+  await seedRefund("seedrf3", refunded.manual, null, true);
+  const refundRow = (s: Seeded, merchantRef: string, providerTxnId: string): ReconRow => ({
+    ...rowOf({ reference: merchantRef, txnId: providerTxnId, amount: REFUNDED, paidAt: new Date() }),
+    txnType: "REFUND",
+    originalProviderTxnId: s.txnId,
+  });
   const vnpayRows = of("vnpay").flatMap((s) => (s === duplicated.seed ? [rowOf(s), rowOf(s)] : [rowOf(s)]));
   fileServer.serve("vnpay", TODAY, fileOf("vnpay", TODAY, [...vnpayRows, ...simRows]));
   fileServer.serve(
     "momo",
     TODAY,
-    fileOf(
-      "momo",
-      TODAY,
-      of("momo").map((s) => (s === changed.seed ? rowOf({ ...s, amount: s.amount + 1_000 }) : rowOf(s))),
-    ),
+    fileOf("momo", TODAY, [
+      ...of("momo").map((s) => (s === changed.seed ? rowOf({ ...s, amount: s.amount + 1_000 }) : rowOf(s))),
+      refundRow(refunded.listed, "PGRFSEEDRF1", "MR900001"),
+    ]),
   );
   fileServer.serve(
     "onepay",
@@ -214,6 +243,7 @@ beforeAll(async () => {
         .filter((s) => s !== left_out.seed)
         .map(rowOf),
       rowOf({ reference: stranger.reference, txnId: stranger.txnId, amount: 75_000, paidAt: new Date() }),
+      refundRow(refunded.manual, "OPRF-77", "OP77000001"),
     ]),
   );
 });
@@ -320,17 +350,17 @@ describe("daily reconciliation (đối soát)", () => {
       duplicate: 1,
     });
     expect(momo!.totals).toEqual({
-      rows: n("momo"),
-      matched: n("momo") - 1,
+      rows: n("momo") + 1,
+      matched: n("momo"),
       missing_at_paygov: 0,
-      missing_at_intermediary: 0,
+      missing_at_intermediary: 1,
       amount_mismatch: 1,
       status_mismatch: 0,
       duplicate: 0,
     });
     expect(onepay!.totals).toEqual({
-      rows: n("onepay"),
-      matched: n("onepay") - 1,
+      rows: n("onepay") + 1,
+      matched: n("onepay"),
       missing_at_paygov: 1,
       missing_at_intermediary: 1,
       amount_mismatch: 0,
@@ -367,6 +397,16 @@ describe("daily reconciliation (đối soát)", () => {
         payment_id: changed.seed!.paymentId,
         amount_paygov: changed.seed!.amount,
         amount_intermediary: changed.seed!.amount + 1_000,
+      }),
+      // A refund PayGov did today that MoMo's file lacks.
+      expect.objectContaining({
+        kind: "MISSING_AT_INTERMEDIARY",
+        txn_type: "REFUND",
+        merchant_ref: "PGRFSEEDRF2",
+        provider_txn_id: "MR900002",
+        payment_id: refunded.unlisted.paymentId,
+        amount_paygov: REFUNDED,
+        state: "awaiting_operator",
       }),
     ]);
     const atOnepay = await discrepancies(runs.onepay!);
@@ -455,10 +495,12 @@ describe("daily reconciliation (đối soát)", () => {
     expect(lines[0]).toMatch(new RegExp(`^H,ONEPAY,${MERCHANT.onepay},${TODAY},[0-9T:-]+\\+07:00,1$`));
     const details = lines.slice(1, -1);
     const n = seeded.filter((s) => s.connector === "onepay").length;
-    expect(details).toHaveLength(n + 1);
+    expect(details).toHaveLength(n + 2);
     expect(details.every((l) => l.split(",").length === 20)).toBe(true);
     const statuses = details.map((l) => l.split(",")[19]);
-    expect(statuses.filter((s) => s === "MATCHED")).toHaveLength(n - 1);
+    // The operator's refund in OnePay's portal is found through the payment it returns.
+    expect(statuses.filter((s) => s === "MATCHED")).toHaveLength(n);
+    expect(details.find((l) => l.includes("OP77000001"))).toMatch(/,REFUND,OPRF-77,OP77000001,.*,MATCHED$/);
     expect(details.find((l) => l.includes(stranger.txnId))).toMatch(/,MISSING_AT_PAYGOV$/);
     expect(details.at(-1)).toMatch(
       new RegExp(
@@ -470,7 +512,17 @@ describe("daily reconciliation (đối soát)", () => {
     const digest = createHash("sha256")
       .update(details.map((l) => `${l}\r\n`).join(""))
       .digest("hex");
-    expect(lines.at(-1)).toBe(`T,${n + 1},${total},0,${total},${digest}`);
+    expect(lines.at(-1)).toBe(`T,${n + 2},${total},0,${total},${digest}`);
+
+    // A refund the intermediary's file lacks is written back as the REFUND line it should have had.
+    const momo = (await (await stack.ops(`/v1/ops/reconciliations/${runs.momo}/result.csv`)).text()).split(
+      "\r\n",
+    );
+    expect(momo.at(-3)).toMatch(
+      new RegExp(
+        `^D,MOMO,${MERCHANT.momo},REFUND,PGRFSEEDRF2,MR900002,${refunded.unlisted.txnId},${REFUNDED},0,${REFUNDED},VND,.*,MISSING_AT_INTERMEDIARY$`,
+      ),
+    );
   });
 
   const MALFORMED: ReadonlyArray<{
