@@ -42,7 +42,17 @@ export interface TreasuryDocumentRecord {
   readonly adviceAmount: number | null;
   readonly adviceValueDate: string | null;
   readonly confirmedAt: Date | null;
+  /** How an operator settled a credit advice for another amount. */
+  readonly resolution: {
+    readonly resolution: TreasuryResolution;
+    readonly note: string;
+    readonly resolvedBy: string;
+    readonly resolvedAt: Date;
+  } | null;
 }
+
+export const TREASURY_RESOLUTIONS = ["corrected_at_treasury", "difference_accepted"] as const;
+export type TreasuryResolution = (typeof TREASURY_RESOLUTIONS)[number];
 
 // `date` columns come back as Date at UTC midnight of that calendar date: read them as text instead.
 const toSettlement = (r: Row): SettlementRecord => ({
@@ -77,6 +87,15 @@ const toDocument = (r: Row): TreasuryDocumentRecord => ({
   adviceAmount: (r.advice_amount as number | null) ?? null,
   adviceValueDate: (r.advice_value_date as string | null) ?? null,
   confirmedAt: (r.confirmed_at as Date | null) ?? null,
+  resolution:
+    r.resolution === null || r.resolution === undefined
+      ? null
+      : {
+          resolution: r.resolution as TreasuryResolution,
+          note: r.resolution_note as string,
+          resolvedBy: r.resolved_by as string,
+          resolvedAt: r.resolved_at as Date,
+        },
 });
 
 const SETTLEMENT_COLUMNS = (sql: Sql) =>
@@ -358,6 +377,24 @@ export const recordCreditAdvice = async (sql: Sql, advice: CreditAdvice, now: Da
                 advice_value_date = ${advice.value_date},
                 confirmed_at = case when amount = ${advice.amount} then ${now}::timestamptz end
             where reference_no = ${advice.reference_no} and status = 'accepted'`;
+};
+
+/**
+ * An operator's resolution of a credit advice for another amount: the document counts as confirmed,
+ * the advice's own figures stay as the treasury sent them. False when the document was not waiting
+ * for one (matched, resolved already, or unknown).
+ */
+export const resolveMismatch = async (
+  sql: Sql,
+  settlementId: string,
+  referenceNo: string,
+  r: { resolution: TreasuryResolution; note: string; resolvedBy: string; at: Date },
+): Promise<boolean> => {
+  const updated = await sql`update treasury_documents
+    set status = 'confirmed', confirmed_at = ${r.at}, resolution = ${r.resolution}, resolution_note = ${r.note},
+        resolved_by = ${r.resolvedBy}, resolved_at = ${r.at}
+    where settlement_id = ${settlementId} and reference_no = ${referenceNo} and status = 'mismatch'`;
+  return updated.count === 1;
 };
 
 /** `confirmed` once every document has a credit advice for its exact amount. */

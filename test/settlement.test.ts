@@ -66,6 +66,7 @@ interface Settlement {
     amount: number;
     status: string;
     credit_advice: { advice_no: string; amount: number; value_date: string } | null;
+    resolution?: { resolution: string; note: string; resolved_by: string; resolved_date: string };
   }[];
 }
 
@@ -438,5 +439,114 @@ describe("settlement with the State Treasury", () => {
     const parent = (await stack.temporal.workflow.getHandle(settlementWorkflowId(yesterday)).describe())
       .parentExecution;
     expect(parent?.workflowId).toMatch(/^settlement-scheduled/);
+  });
+  it("holds a run whose credit advice credits another amount until an operator records how it was sorted out", async () => {
+    const treasury = (behaviour: unknown) =>
+      fetch(`${stack.sandboxUrl}/treasury/_sim/behaviour`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(behaviour),
+      });
+    const get = async (id: string) =>
+      (await (await stack.ops(`/v1/ops/settlements/${id}`)).json()) as Settlement;
+    // The treasury credits 1,000 đồng less than each document it accepts.
+    await treasury({ advice_amount_delta: -1_000 });
+    try {
+      const payment = await paidPayment(stack);
+      const started = await stack.ops("/v1/ops/settlements", { json: { business_date: today() } });
+      expect(started.status).toBe(202);
+      const { settlement_id } = (await started.json()) as { settlement_id: string };
+      const held = await eventually("the credit advice for another amount", async () => {
+        const run = await get(settlement_id);
+        return run.documents.some((d) => d.status === "mismatch") ? run : null;
+      });
+      expect(held.status).toBe("sent");
+      expect(held.documents).toHaveLength(1);
+      const document = held.documents[0]!;
+      expect(document.credit_advice?.amount).toBe(document.amount - 1_000);
+      // The run, and the payment it settles, wait.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect((await get(settlement_id)).status).toBe("sent");
+      expect(await workflowStatus(payment.payment_id)).toBe("RUNNING");
+
+      const resolve = (reference: string, json: unknown, id = settlement_id) =>
+        stack.ops(`/v1/ops/settlements/${id}/documents/${reference}/resolution`, { json });
+      const answer = async (response: Response) => ({
+        status: response.status,
+        ...((await response.json()) as object),
+      });
+      const valid = {
+        resolution: "corrected_at_treasury",
+        note: "KBNN credited the missing 1.000 đ on a second advice",
+        operator: "hoa.tt",
+      };
+      expect(
+        await answer(await resolve(document.reference_no, { ...valid, resolution: "ignore" })),
+      ).toMatchObject({
+        status: 422,
+        field: "resolution",
+      });
+      expect(
+        await answer(await resolve(document.reference_no, { ...valid, operator: undefined })),
+      ).toMatchObject({
+        status: 422,
+        code: "missing_field",
+        field: "operator",
+      });
+      expect(await answer(await resolve("NO-SUCH-REF", valid))).toMatchObject({
+        status: 404,
+        code: "treasury_document_not_found",
+      });
+      expect(await answer(await resolve(document.reference_no, valid, "nope"))).toMatchObject({
+        status: 404,
+        code: "settlement_not_found",
+      });
+      // A document whose credit advice matched needs nothing.
+      const runs = (
+        (await (await stack.ops(`/v1/ops/settlements?business_date=${today()}`)).json()) as {
+          settlements: Settlement[];
+        }
+      ).settlements;
+      const matched = runs
+        .flatMap((r) => r.documents.map((d) => ({ r, d })))
+        .find((x) => x.d.status === "confirmed")!;
+      expect(
+        await answer(await resolve(matched.d.reference_no, valid, matched.r.settlement_id)),
+      ).toMatchObject({
+        status: 409,
+        code: "treasury_document_not_mismatched",
+      });
+      expect((await get(settlement_id)).documents[0]!.status).toBe("mismatch");
+
+      const resolved = await resolve(document.reference_no, valid);
+      expect(resolved.status).toBe(200);
+      const after = ((await resolved.json()) as Settlement).documents[0]!;
+      expect(after).toMatchObject({
+        status: "confirmed",
+        credit_advice: { amount: document.amount - 1_000 },
+        resolution: { resolution: "corrected_at_treasury", note: valid.note, resolved_by: "hoa.tt" },
+      });
+      expect(await answer(await resolve(document.reference_no, valid))).toMatchObject({
+        status: 409,
+        code: "treasury_document_not_mismatched",
+      });
+
+      // The run is confirmed, and the payment it settles may end.
+      await eventually("the run to be confirmed", async () =>
+        (await get(settlement_id)).status === "confirmed" ? true : null,
+      );
+      await stack.temporal.workflow.getHandle(settlementWorkflowId(today())).result();
+      await eventually(
+        "the payment's workflow to end after its settlement",
+        async () => ((await workflowStatus(payment.payment_id)) === "COMPLETED" ? true : null),
+        60_000,
+      );
+      const page = await fetch(`${stack.apiUrl}/ops/settlements/${settlement_id}`, {
+        headers: { authorization: `Basic ${Buffer.from(`ops:${stack.opsKey}`).toString("base64")}` },
+      });
+      expect(await page.text()).toContain("Kho bạc đã điều chỉnh");
+    } finally {
+      await treasury({ advice_amount_delta: 0 });
+    }
   });
 });

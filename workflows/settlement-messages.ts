@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from "@temporalio/workflow";
+import { defineQuery, defineSignal, defineUpdate } from "@temporalio/workflow";
 
 /** running → completed (statement computed) → sent (documents accepted) → confirmed (every credit advice in). */
 export type SettlementStatus = "running" | "completed" | "sent" | "confirmed";
@@ -26,6 +26,8 @@ export interface SettlementView {
 /** Resolves once the run is in the ledger: the ops API answers 202 with its id. */
 export const settlementRecordedUpdate = defineUpdate<SettlementView>("settlementRecorded");
 export const settlementStatusQuery = defineQuery<SettlementView>("settlementStatus");
+/** An operator resolved a credit advice that did not match: look at the advices again now. */
+export const settlementRecheckSignal = defineSignal("settlementRecheck");
 
 /** One settlement workflow per business date at a time: `settlement-<yyyy-MM-dd>`. */
 export const settlementWorkflowId = (businessDate: string): string => `settlement-${businessDate}`;

@@ -7,7 +7,6 @@ import {
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
-  sleep,
   uuid4,
   workflowInfo,
 } from "@temporalio/workflow";
@@ -19,6 +18,7 @@ import {
   type SettlementStatus,
   type SettlementView,
   type SettlementWorkflowInput,
+  settlementRecheckSignal,
   settlementRecordedUpdate,
   settlementStatusQuery,
   settlementWorkflowId,
@@ -81,12 +81,17 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
 
     // Poll rather than wait for a callback: nothing to expose to the treasury, and no lost call can
     // leave a run waiting forever. A credit advice that does not match is operators' work: keep looking,
-    // less often, until it is sorted out at the treasury.
+    // less often, until they sort it out with the treasury and record how (which wakes the run).
     let wait = input.pollEveryMs;
+    let recheck = false;
+    setHandler(settlementRecheckSignal, () => {
+      recheck = true;
+    });
     for (;;) {
       const advices = await treasury.collectCreditAdvices(settlementId);
       if (advices.pending === 0 && advices.mismatched === 0) break;
-      await sleep(wait);
+      await condition(() => recheck, wait);
+      recheck = false;
       if (advices.mismatched > 0) wait = Math.min(wait * 2, MAX_POLL_MS);
     }
     status = "confirmed";

@@ -10,6 +10,7 @@ import {
   listSettlements,
   type SettlementRecord,
   type TreasuryDocumentRecord,
+  type TreasuryResolution,
 } from "../../db/settlement.ts";
 import type { Statement } from "../../domain/settlement.ts";
 import { formatVietnamDateTime } from "../../domain/vnd.ts";
@@ -35,6 +36,11 @@ const STATUS: Record<SettlementRecord["status"], { vi: string; en: string }> = {
   completed: { vi: "Đã lập bảng kê", en: "statement computed" },
   sent: { vi: "Đã gửi Kho bạc, chờ giấy báo Có", en: "sent, awaiting credit advices" },
   confirmed: { vi: "Kho bạc đã xác nhận", en: "confirmed by the treasury" },
+};
+
+const MISMATCH_RESOLUTION: Record<TreasuryResolution, { vi: string; en: string }> = {
+  corrected_at_treasury: { vi: "Kho bạc đã điều chỉnh", en: "corrected at the treasury" },
+  difference_accepted: { vi: "Chấp nhận chênh lệch", en: "difference accepted" },
 };
 
 const DOCUMENT_STATUS: Record<TreasuryDocumentRecord["status"], { vi: string; en: string }> = {
@@ -394,6 +400,17 @@ const TreasuryDocumentSheet = (props: { record: TreasuryDocumentRecord }) => {
             ? `${r.adviceNo} — ${money(r.adviceAmount)} VND, ngày hiệu lực ${dmy(r.adviceValueDate ?? "")}`
             : "—"}
         </dd>
+        {r.resolution ? (
+          <>
+            <dt>
+              <Label vi="Xử lý chênh lệch" en="Difference resolved" />
+            </dt>
+            <dd data-testid="mismatch-resolution">
+              <Label {...MISMATCH_RESOLUTION[r.resolution.resolution]} /> — {r.resolution.resolvedBy}:{" "}
+              {r.resolution.note}
+            </dd>
+          </>
+        ) : null}
       </dl>
       <div class="signatures">
         <div>

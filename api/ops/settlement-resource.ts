@@ -31,6 +31,16 @@ export const renderSettlement = (
       d.adviceNo === null
         ? null
         : { advice_no: d.adviceNo, amount: d.adviceAmount, value_date: d.adviceValueDate },
+    ...(d.resolution
+      ? {
+          resolution: {
+            resolution: d.resolution.resolution,
+            note: d.resolution.note,
+            resolved_by: d.resolution.resolvedBy,
+            resolved_date: d.resolution.resolvedAt.toISOString(),
+          },
+        }
+      : {}),
   })),
   _links: {
     self: { href: `${publicUrl}/v1/ops/settlements/${s.id}`, method: "GET" },

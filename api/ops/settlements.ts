@@ -1,11 +1,21 @@
-import { WithStartWorkflowOperation } from "@temporalio/client";
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from "@temporalio/client";
 import { Schema } from "effect";
 import { Hono } from "hono";
-import { findSettlement, listDocuments, listSettlements } from "../../db/settlement.ts";
+import {
+  findSettlement,
+  listDocuments,
+  listSettlements,
+  resolveMismatch,
+  TREASURY_RESOLUTIONS,
+} from "../../db/settlement.ts";
 import { newPaymentId } from "../../domain/ids.ts";
 import { vietnamBusinessDate } from "../../domain/vietnam-time.ts";
 import type { settlementWorkflow } from "../../workflows/settlement.ts";
-import { settlementRecordedUpdate, settlementWorkflowId } from "../../workflows/settlement-messages.ts";
+import {
+  settlementRecheckSignal,
+  settlementRecordedUpdate,
+  settlementWorkflowId,
+} from "../../workflows/settlement-messages.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { decode, readJson } from "../request-body.ts";
@@ -23,6 +33,13 @@ const StartSettlement = Schema.Struct({
       isRealDate(d) ? undefined : "business_date must be a date, yyyy-MM-dd",
     ),
   ),
+});
+
+/** The body of POST /v1/ops/settlements/:id/documents/:reference_no/resolution. */
+const MismatchResolution = Schema.Struct({
+  resolution: Schema.Literals(TREASURY_RESOLUTIONS),
+  note: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(1000)),
+  operator: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(100)),
 });
 
 const START_TIMEOUT_MS = 15_000;
@@ -97,6 +114,41 @@ export const opsSettlementRoutes = (deps: ApiDeps) => {
   app.get("/settlements/:id", async (c) => {
     const { settlement, documents } = await load(c.req.param("id"));
     return c.json(renderSettlement(settlement, documents, deps.links.publicUrl));
+  });
+
+  // A credit advice for another amount holds the run and its payments until an operator records how
+  // it was sorted out with the treasury; the run then looks again at once.
+  app.post("/settlements/:id/documents/:referenceNo/resolution", async (c) => {
+    const { settlement, documents } = await load(c.req.param("id"));
+    const document = documents.find((d) => d.referenceNo === c.req.param("referenceNo"));
+    if (document === undefined)
+      throw new ApiError(
+        "treasury_document_not_found",
+        "The settlement has no document with this reference_no",
+      );
+    const body = decode(MismatchResolution, await readJson(await c.req.text()));
+    const resolved = await resolveMismatch(deps.sql, settlement.id, document.referenceNo, {
+      resolution: body.resolution,
+      note: body.note,
+      resolvedBy: body.operator,
+      at: deps.now(),
+    });
+    if (!resolved)
+      throw new ApiError(
+        "treasury_document_not_mismatched",
+        document.resolution !== null
+          ? "The document's credit advice is resolved already"
+          : `The document is ${document.status}: only a credit advice for another amount needs a resolution`,
+      );
+    await deps.temporal.workflow
+      .getHandle(settlement.workflowId)
+      .signal(settlementRecheckSignal)
+      .catch((error: unknown) => {
+        // The run has ended (an operator terminated it): the resolution stands in the ledger.
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      });
+    const after = await load(settlement.id);
+    return c.json(renderSettlement(after.settlement, after.documents, deps.links.publicUrl));
   });
 
   app.get("/settlements/:id/statement.csv", async (c) => {
