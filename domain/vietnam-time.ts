@@ -41,3 +41,45 @@ export const formatVietnamIso = (instant: Date): string => {
   const d = vietnamDateParts(instant);
   return `${d.yyyy}-${d.MM}-${d.dd}T${d.HH}:${d.mm}:${d.ss}+07:00`;
 };
+
+// Asia/Ho_Chi_Minh has been UTC+7 all year since 1975 (no daylight saving): a wall-clock stamp is read
+// back with a fixed offset, exactly, whatever the server's own zone.
+const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+/**
+ * Reads the six fields a layout's pattern captures as a Vietnam wall-clock second, and keeps it only
+ * if formatting it again gives the same text: Date.UTC rolls 30 February over into March, and the
+ * round trip refuses every such stamp.
+ */
+export const parseVietnamWallClock = (
+  text: string,
+  pattern: RegExp,
+  format: (instant: Date) => string,
+): Date | null => {
+  const match = pattern.exec(text);
+  if (match === null) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const instant = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - VIETNAM_OFFSET_MS);
+  return format(instant) === text ? instant : null;
+};
+
+/** `yyyyMMddHHmmss` as a clock in Vietnam shows the instant: VNPay's and the counter chains' stamps. */
+export const formatVietnamCompact = (instant: Date): string => {
+  const d = vietnamDateParts(instant);
+  return `${d.yyyy}${d.MM}${d.dd}${d.HH}${d.mm}${d.ss}`;
+};
+
+/** Reads a `yyyyMMddHHmmss` GMT+7 stamp; null unless it names a real calendar second. */
+export const parseVietnamCompact = (text: string): Date | null =>
+  parseVietnamWallClock(text, /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/, formatVietnamCompact);
+
+/** Reads `yyyy-MM-ddTHH:mm:ss+07:00`; null for any other zone or an impossible date. */
+export const parseVietnamIso = (text: string): Date | null =>
+  parseVietnamWallClock(text, /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\+07:00$/, formatVietnamIso);

@@ -38,7 +38,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { asciiText } from "../../domain/order-info.ts";
-import { vietnamDateParts } from "../../domain/vietnam-time.ts";
+import { formatVietnamCompact, parseVietnamCompact } from "../../domain/vietnam-time.ts";
 import type {
   Acknowledgement,
   Locale,
@@ -298,33 +298,13 @@ export const readParams = (query: URLSearchParams): Checked<Record<string, strin
 // §11 time and §12 amounts. REPLACE the formats; keep the rule: Vietnam time on the wire whatever the
 // server's TZ, integer VND inside PayGov, any ×100 (VNPay, OnePay, NAPAS) done here and only here.
 
-const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
-
-/** `yyyyMMddHHmmss` as a clock in Hà Nội shows the instant (domain/vietnam-time.ts does the zone). */
-export const formatExampleTime = (instant: Date): string => {
-  const d = vietnamDateParts(instant);
-  return `${d.yyyy}${d.MM}${d.dd}${d.HH}${d.mm}${d.ss}`;
-};
-
 /**
- * Reads a `yyyyMMddHHmmss` Vietnam stamp; null unless it names a real calendar second. Asia/Ho_Chi_Minh
- * has been UTC+7 all year since 1975, so the fixed offset is exact; the round trip rejects 30 February
- * (which Date.UTC would silently roll into March).
+ * `yyyyMMddHHmmss` on Vietnam's clock, written and read by domain/vietnam-time.ts: the zone is fixed
+ * whatever the server's, and reading refuses an impossible date (30 February). Use its helpers rather
+ * than writing your own; name them for your protocol's field so the code reads like its documentation.
  */
-export const parseExampleTime = (text: string): Date | null => {
-  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (match === null) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const instant = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - VIETNAM_OFFSET_MS);
-  return formatExampleTime(instant) === text ? instant : null;
-};
+export const formatExampleTime = formatVietnamCompact;
+export const parseExampleTime = parseVietnamCompact;
 
 export const MIN_AMOUNT_VND = 1_000;
 export const MAX_AMOUNT_VND = 500_000_000;

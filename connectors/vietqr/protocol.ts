@@ -10,7 +10,7 @@
  * replay older than five minutes is refused.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { formatVietnamIso, vietnamDateParts } from "../../domain/vietnam-time.ts";
+import { parseVietnamIso, parseVietnamWallClock, vietnamDateParts } from "../../domain/vietnam-time.ts";
 import type { Acknowledgement, InboundRequest, OutboundResponse, Verification } from "../sdk/contract.ts";
 
 /** A pure step's answer: the value, or why it could not be produced. */
@@ -243,39 +243,17 @@ export const attemptQr = (
 // ---------------------------------------------------------------------------------------------
 // Vietnam time on the wire: Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving since 1975).
 
-const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
-
 /** `yyyy-MM-dd HH:mm:ss` in GMT+7, as banks print a transaction's time. */
 export const formatBankTime = (instant: Date): string => {
   const d = vietnamDateParts(instant);
   return `${d.yyyy}-${d.MM}-${d.dd} ${d.HH}:${d.mm}:${d.ss}`;
 };
 
-const parseFields = (match: RegExpExecArray | null): Date | null => {
-  if (match === null) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second) - VIETNAM_OFFSET_MS);
-};
-
 /** Reads `yyyy-MM-dd HH:mm:ss` GMT+7; null unless it names a real calendar second. */
-export const parseBankTime = (text: string): Date | null => {
-  const instant = parseFields(/^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text));
-  // Date.UTC rolls 30 February over into March; the round trip refuses every such stamp.
-  return instant !== null && formatBankTime(instant) === text ? instant : null;
-};
+export const parseBankTime = (text: string): Date | null =>
+  parseVietnamWallClock(text, /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/, formatBankTime);
 
-/** Reads `yyyy-MM-ddTHH:mm:ss+07:00`; null for any other zone or an impossible date. */
-export const parseVietnamIso = (text: string): Date | null => {
-  const instant = parseFields(/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\+07:00$/.exec(text));
-  return instant !== null && formatVietnamIso(instant) === text ? instant : null;
-};
+export { parseVietnamIso };
 
 // ---------------------------------------------------------------------------------------------
 // The bank's notification: POST <PAYGOV_PUBLIC_URL>/callbacks/vietqr/ipn.
