@@ -22,6 +22,14 @@ import { webhookRoutes } from "./portal/webhooks.ts";
 import { receiptRoutes } from "./receipts/routes.tsx";
 
 /** The whole HTTP edge: portal API, citizen pages, intermediaries' callbacks. */
+/** The portal API under /v1, without its middleware: what the OpenAPI document describes, route by route. */
+export const portalRoutes = (deps: ApiDeps) =>
+  new Hono()
+    .route("/", paymentRoutes(deps))
+    .route("/", refundRoutes(deps))
+    .route("/", webhookRoutes(deps))
+    .route("/", inquiryRoutes(deps));
+
 export const createApp = (deps: ApiDeps) => {
   const app = new Hono();
 
@@ -58,10 +66,7 @@ export const createApp = (deps: ApiDeps) => {
 
   const portal = new Hono();
   portal.use("*", agencyAuth(deps.sql, opsKey), idempotency(deps.sql));
-  portal.route("/", paymentRoutes(deps));
-  portal.route("/", refundRoutes(deps));
-  portal.route("/", webhookRoutes(deps));
-  portal.route("/", inquiryRoutes(deps));
+  portal.route("/", portalRoutes(deps));
   app.route("/v1", portal);
 
   app.route("/callbacks", callbackRoutes(deps));

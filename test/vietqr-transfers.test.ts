@@ -172,6 +172,25 @@ describe("a payment by VietQR transfer", () => {
     expect(succeeded[0]?.data.received_amount).toBeUndefined();
   });
 
+  it("succeeds on a transfer typed in by hand at the bank's page, from the description PayGov's page shows", async () => {
+    const payment = await newPayment();
+    const { instructions } = await openQr(payment);
+    const typed = (fields: Record<string, string>) =>
+      fetch(`${stack.sandboxUrl}/vietqr/manual`, { method: "POST", body: new URLSearchParams(fields) });
+    // A form the bank refuses reaches nobody.
+    expect((await typed({ amount: "mười nghìn", description: instructions.description })).status).toBe(400);
+    expect((await typed({ amount: String(payment.amount), description: "" })).status).toBe(400);
+    expect((await paymentOf(payment.payment_id)).state.status).toBe("started");
+
+    // As a citizen types it: the amount with thousands separators, the description in lower case.
+    const amount = new Intl.NumberFormat("vi-VN").format(payment.amount);
+    const receipt = await typed({ amount, description: instructions.description.toLowerCase() });
+    expect(receipt.status).toBe(200);
+    expect(await receipt.text()).toContain(instructions.description.toLowerCase());
+    const paid = await waitFor(payment.payment_id, "success");
+    expect(paid.state.finished).toBe(true);
+  });
+
   it("fails the attempt on a short transfer (attempt_underpaid, the received amount recorded); the citizen may pay again", async () => {
     const payment = await newPayment();
     const { instructions } = await openQr(payment);

@@ -25,7 +25,7 @@ const renderDelivery = (r: Record<string, unknown>) => ({
   next_retry_date: r.next_retry_at ? (r.next_retry_at as Date).toISOString() : null,
 });
 
-const Rotation = Schema.Struct({
+export const RotateWebhookSecretRequest = Schema.Struct({
   /** How long the old secret keeps signing beside the new one, so the portal can switch without a gap. */
   overlap_seconds: Schema.optionalKey(
     Schema.Number.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: 7 * 86_400 })),
@@ -77,7 +77,7 @@ export const webhookRoutes = (deps: ApiDeps) => {
   });
 
   app.post("/webhook-secret/rotate", async (c) => {
-    const body = decode(Rotation, await readJson((await c.req.text()) || "{}"));
+    const body = decode(RotateWebhookSecretRequest, await readJson((await c.req.text()) || "{}"));
     const overlap = body.overlap_seconds ?? 86_400;
     const secret = newSecret(32);
     const until = new Date(deps.now().getTime() + overlap * 1000);

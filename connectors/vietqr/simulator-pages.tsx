@@ -62,6 +62,24 @@ export const HomePage = (props: { basePath: string; transfers: ReadonlyArray<Tra
       </label>
       <button type="submit">Quét / Scan</button>
     </form>
+    <h2>Chuyển khoản thủ công / A transfer typed in by hand</h2>
+    <p>
+      Như người nộp gõ tay số tài khoản: nhập đúng nội dung chuyển khoản trên trang thanh toán của PayGov. /
+      As a citizen typing the account in: enter the transfer description PayGov's payment page shows.
+    </p>
+    <form method="post" action={`${props.basePath}/manual`}>
+      <label>
+        Số tiền (đồng) / Amount (VND)
+        <input name="amount" inputmode="numeric" required data-testid="sim-manual-amount" />
+      </label>
+      <label>
+        Nội dung chuyển khoản / Transfer description
+        <input name="description" required maxlength={210} data-testid="sim-manual-description" />
+      </label>
+      <button type="submit" data-testid="sim-manual-transfer">
+        Chuyển tiền / Transfer
+      </button>
+    </form>
     <h2>Tiền vào tài khoản thu / Money into the collection account</h2>
     <table>
       <thead>

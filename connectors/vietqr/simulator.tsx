@@ -4,6 +4,7 @@
  *   GET  /                        the app's home: paste a VietQR payload; the account's incoming transfers
  *   GET  /app?qr=<payload>        "scan": the decoded transfer (CRC checked), amount and description editable
  *   POST /app                     the citizen's choice: transfer, refused by their bank, or cancel
+ *   POST /manual                  a transfer typed in by hand: {amount, description}, no QR
  *   POST /_sim/transfer           the same from a test: {qr | reference | description, amount?}
  *   GET  /recon?date=yyyyMMdd     the account's statement of that Vietnam day, canonical layout (§11)
  *   /_sim/*                       the kit's control API (behaviour, pay, transactions, callbacks)
@@ -341,6 +342,26 @@ export const vietqrSimulator = (options: SimulatorOptions<VietqrConfig>): Hono =
       c,
       <ReceiptPage basePath={options.basePath} outcome={outcome} transfer={made && view(made)} />,
     );
+  });
+
+  // Many citizens type the account and description in rather than scan: the money still reaches the
+  // account, and PayGov must find the payment from the description alone.
+  app.post("/manual", async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const field = (name: string) => (typeof form[name] === "string" ? (form[name] as string) : "");
+    const amount = amountOf(field("amount").replace(/[.\s]/g, ""));
+    const content = field("description").trim();
+    if (amount === null || content === "" || content.length > MAX_CONTENT_LENGTH)
+      return html(
+        c,
+        <ErrorPage
+          reason="invalid_form"
+          message="a whole amount in VND and a description up to 210 characters"
+        />,
+        400,
+      );
+    const made = await transfer({ content, amount, dueAmount: null });
+    return html(c, <ReceiptPage basePath={options.basePath} outcome="success" transfer={view(made)} />);
   });
 
   app.post("/_sim/transfer", async (c) => {
