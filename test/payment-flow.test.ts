@@ -102,6 +102,10 @@ describe("a portal's payment through VNPay", () => {
 
     const page = await citizen(stack).checkoutPage(payment._links.next_url.href);
     expect(page.html).toContain('data-testid="notice"');
+    // The result page says why, from VNPay's code table (51), so the citizen knows to use another account.
+    const result = `${payment._links.next_url.href}/result`;
+    expect(await (await fetch(result)).text()).toContain("Lý do: Tài khoản không đủ số dư");
+    expect(await (await fetch(`${result}?lang=en`)).text()).toContain("Reason: Insufficient balance");
 
     const second = await citizen(stack).choose(payment._links.next_url.href, "vnpay");
     const firstRef = new URL(first.location).searchParams.get("vnp_TxnRef");

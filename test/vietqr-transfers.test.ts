@@ -155,6 +155,10 @@ describe("a payment by VietQR transfer", () => {
     const page = await (await fetch(resultUrl)).text();
     expect(page).toContain('data-testid="qr"');
     expect(page).toContain(`data-testid="transfer-description">${instructions.description}`);
+    // The deadline, and a way back to choose another intermediary while the QR waits.
+    expect(page).toContain('data-testid="expires"');
+    expect(page).toMatch(/data-testid="other-method"[^>]*>Chọn cách thanh toán khác</);
+    expect(page).toContain(`href="${new URL(payment._links.next_url.href).pathname}?lang=vi"`);
 
     const scanned = await fetch(
       `${stack.sandboxUrl}/vietqr/app?qr=${encodeURIComponent(instructions.qr_payload)}`,

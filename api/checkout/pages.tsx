@@ -187,6 +187,8 @@ export const ResultPage = (props: {
   connectorName: string | null;
   /** The e-receipt page of a succeeded payment. */
   receiptHref: string | null;
+  /** Why the intermediary declined the latest attempt, from its code table. */
+  declineReason: LocalizedText | null;
 }) => {
   const m = MESSAGES[props.locale];
   const r = m.result;
@@ -224,6 +226,11 @@ export const ResultPage = (props: {
       >
         <h1>{heading}</h1>
         <p>{body}</p>
+        {p.status === "failed" && p.stateCode === "attempt_declined" && props.declineReason ? (
+          <p class="reason" data-testid="decline-reason">
+            {r.reason}: {props.declineReason[props.locale]}
+          </p>
+        ) : null}
         {instructions ? <Instructions instructions={instructions} locale={props.locale} /> : null}
         <dl>
           <dt>{m.agency}</dt>
@@ -232,7 +239,7 @@ export const ResultPage = (props: {
           <dd>{p.reference}</dd>
           <dt>{m.total}</dt>
           <dd data-testid="total">{formatVnd(p.amount, props.locale)}</dd>
-          {p.status === "failed" ? (
+          {p.status === "failed" || instructions ? (
             <>
               <dt>{m.expires}</dt>
               <dd data-testid="expires">{formatVietnamDateTime(p.expiresAt, props.locale)}</dd>
@@ -266,6 +273,15 @@ export const ResultPage = (props: {
           {p.status === "failed" ? (
             <a class="button" href={`/pay/${props.token}?lang=${props.locale}`} data-testid="try-again">
               {r.tryAgain}
+            </a>
+          ) : null}
+          {instructions ? (
+            <a
+              class="button secondary"
+              href={`/pay/${props.token}?lang=${props.locale}`}
+              data-testid="other-method"
+            >
+              {r.otherMethod}
             </a>
           ) : null}
           <a

@@ -3,7 +3,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { WorkflowUpdateFailedError } from "@temporalio/client";
 import type { Context } from "hono";
 import { Hono } from "hono";
-import type { Locale } from "../../connectors/sdk/contract.ts";
+import type { Locale, LocalizedText } from "../../connectors/sdk/contract.ts";
 import { findAgency } from "../../db/agencies.ts";
 import { findPayment, listAttempts } from "../../db/payments.ts";
 import { csrfToken, csrfValid, openCheckoutToken } from "../../domain/checkout-token.ts";
@@ -161,6 +161,14 @@ export const checkoutRoutes = (deps: ApiDeps) => {
     return choose(c, payment, token, typeof form.connector === "string" ? form.connector : "", locale);
   });
 
+  // The latest attempt's code, read through its connector's table (absent: a plain "not completed").
+  const declineReason = async (paymentId: string): Promise<LocalizedText | null> => {
+    const latest = (await listAttempts(deps.sql, paymentId)).at(-1);
+    if (!latest?.providerCode) return null;
+    const describe = deps.connectors.live.get(latest.connector)?.definition.describeCode;
+    return describe?.(latest.providerCode) ?? null;
+  };
+
   app.get("/pay/:token/result", async (c) => {
     const token = c.req.param("token");
     const payment = await load(token);
@@ -175,6 +183,7 @@ export const checkoutRoutes = (deps: ApiDeps) => {
         token={token}
         connectorName={connector?.definition.display.name[locale] ?? payment.connector}
         receiptHref={payment.status === "success" ? receiptPath(secret, payment.id) : null}
+        declineReason={payment.status === "failed" ? await declineReason(payment.id) : null}
       />,
     );
   });

@@ -37,6 +37,9 @@ import {
   buildCreateRequest,
   type CreateDecision,
   ipnResponse,
+  isMomoResultCode,
+  MOMO_RESULT_CODES,
+  type MomoResultCode,
   parseMomoJson,
   toCreateDecision,
   verifyCallback,
@@ -293,6 +296,8 @@ const LOGO_SVG =
 /** MoMo: the MoMo e-wallet, in its app or by scanning the QR code on MoMo's payment page. */
 export const momo = defineConnector<MomoConfig>({
   id: "momo",
+  describeCode: (code) =>
+    isMomoResultCode(Number(code)) ? MOMO_RESULT_CODES[Number(code) as MomoResultCode].text : null,
   display: {
     name: { vi: "Ví MoMo", en: "MoMo e-wallet" },
     description: {

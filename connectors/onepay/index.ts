@@ -14,7 +14,13 @@ import {
 import { type ConnectorError, InvalidRequest, OutcomeUnknown, Unavailable } from "../sdk/errors.ts";
 import { callApi, describeFetchError, reconciliationFileUrl } from "../sdk/http.ts";
 import { merchantOf, type OnepayConfig, onepayConfig, onepaySandboxCredentials } from "./config.ts";
-import { buildPaymentUrl, ipnResponse, verifyCallbackRequest } from "./protocol.ts";
+import {
+  buildPaymentUrl,
+  ipnResponse,
+  isOnepayResponseCode,
+  ONEPAY_RESPONSE_CODES,
+  verifyCallbackRequest,
+} from "./protocol.ts";
 import { buildQueryDrRequest, toQueryDecision } from "./query-dr.ts";
 import { onepaySimulator } from "./simulator.tsx";
 
@@ -109,6 +115,7 @@ const LOGO_SVG =
 /** OnePay: domestic ATM cards and bank accounts through its VPC redirect. */
 export const onepay = defineConnector<OnepayConfig>({
   id: "onepay",
+  describeCode: (code) => (isOnepayResponseCode(code) ? ONEPAY_RESPONSE_CODES[code].text : null),
   display: {
     name: { vi: "OnePay", en: "OnePay" },
     description: {

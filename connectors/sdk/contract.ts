@@ -296,6 +296,12 @@ export interface ConnectorDefinition<C = unknown> {
    * provider_txn_id alone.
    */
   readonly reconciliationRef?: (merchantRef: string) => ReconciliationRef | null;
+  /**
+   * What the intermediary's code for a declined attempt means, in the citizen's words (its code table):
+   * the result page says why ("Tài khoản không đủ số dư") so that they know whether trying again helps.
+   * null for a code the table does not have.
+   */
+  readonly describeCode?: (providerCode: string) => LocalizedText | null;
   /** Origins the citizen's browser is sent to (for the checkout page's CSP form-action). */
   readonly browserOrigins: (config: C) => ReadonlyArray<string>;
   readonly simulator?: (options: SimulatorOptions<C>) => Hono;

@@ -58,7 +58,9 @@ import {
   buildQueryRequest,
   buildRefundRequest,
   type Decision,
+  EXAMPLEPAY_RESULT_CODES,
   ipnAnswer,
+  isResultCode,
   readSignedAnswer,
   reconQuery,
   SIGNATURE_HEADER,
@@ -256,6 +258,8 @@ export const template = defineConnector<TemplateConfig>({
   // The id is the URL segment (/callbacks/<id>/ipn, the sandbox's /<id>), the variables' prefix in
   // capitals, the Temporal search attribute Connector, and the ledger's connector column: choose it once.
   id: "template",
+  // The result page tells the citizen why an attempt was declined, in these words (optional).
+  describeCode: (code) => (isResultCode(code) ? EXAMPLEPAY_RESULT_CODES[code].text : null),
   display: {
     name: { vi: "Example Pay", en: "Example Pay" },
     description: {

@@ -25,7 +25,13 @@ import {
   toRefundDecision,
   toRefundStatusDecision,
 } from "./merchant-api.ts";
-import { buildPaymentUrl, ipnResponse, verifyCallbackQuery } from "./protocol.ts";
+import {
+  buildPaymentUrl,
+  ipnResponse,
+  isVnpayResponseCode,
+  VNPAY_RESPONSE_CODES,
+  verifyCallbackQuery,
+} from "./protocol.ts";
 import { vnpaySimulator } from "./simulator.tsx";
 
 export type { VnpayConfig } from "./config.ts";
@@ -204,6 +210,7 @@ const LOGO_SVG =
 /** VNPay: domestic ATM cards, international cards and VNPAY-QR through one redirect. */
 export const vnpay = defineConnector<VnpayConfig>({
   id: "vnpay",
+  describeCode: (code) => (isVnpayResponseCode(code) ? VNPAY_RESPONSE_CODES[code] : null),
   display: {
     name: { vi: "VNPAY", en: "VNPAY" },
     description: {
