@@ -9,6 +9,7 @@ import { ApiError } from "./errors.ts";
 import { agencyAuth, opsAuth } from "./middleware/auth.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { opsInquiryRoutes } from "./ops/inquiries.ts";
+import { opsOverviewPage } from "./ops/overview-page.tsx";
 import { opsReconciliationPages } from "./ops/reconciliation-pages.tsx";
 import { opsReconciliationRoutes } from "./ops/reconciliations.ts";
 import { opsRefundRoutes } from "./ops/refunds.ts";
@@ -61,6 +62,7 @@ export const createApp = (deps: ApiDeps) => {
   ops.route("/", opsSettlementRoutes(deps));
   ops.route("/", opsReconciliationRoutes(deps));
   app.route("/v1/ops", ops);
+  app.route("/ops", opsOverviewPage(deps));
   app.route("/ops", opsSettlementPages(deps));
   app.route("/ops", opsReconciliationPages(deps));
 

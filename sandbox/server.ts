@@ -14,6 +14,8 @@ export interface SandboxOptions {
    */
   readonly paygovUrl: string;
   readonly webhookSecret: () => string | null;
+  /** The sandbox agency's API key: the demo portal reads its payments' outcomes with it. */
+  readonly portalApiKey?: () => string | null;
   /** PAYGOV_TREASURY_SECRET: with it, the State Treasury's simulator answers at /treasury. */
   readonly treasurySecret?: string | null;
   readonly fetch?: typeof globalThis.fetch;
@@ -43,7 +45,18 @@ export const sandboxApp = (connectors: ConnectorSet, options: Omit<SandboxOption
       }),
     );
   }
-  app.route("/demo-portal", demoPortal({ webhookSecret: options.webhookSecret, now }));
+  app.route(
+    "/demo-portal",
+    demoPortal({
+      webhookSecret: options.webhookSecret,
+      now,
+      paygov: {
+        url: options.paygovUrl,
+        apiKey: options.portalApiKey ?? (() => null),
+        fetch: options.fetch ?? globalThis.fetch,
+      },
+    }),
+  );
   if (options.treasurySecret)
     app.route("/treasury", treasurySimulator({ secret: options.treasurySecret, now }));
   app.get("/", (c) =>

@@ -107,9 +107,11 @@ const main = async () => {
   onShutdown(platform.stop, "PayGov");
 
   const api = platform.apiUrl ?? `http://127.0.0.1:${port}`;
+  const dossierCode = "000.00.99.H99-261203-0001";
   const body = paymentRequestFor(catalogueService("svc-ho-chieu"), {
-    dossierCode: "000.00.99.H99-261203-0001",
-    returnUrl: `http://127.0.0.1:${sandboxPort}/demo-portal/return`,
+    dossierCode,
+    // The demo portal knows its dossier and asks PayGov's API for the outcome when the citizen is back.
+    returnUrl: `http://127.0.0.1:${sandboxPort}/demo-portal/return?ho_so=${dossierCode}`,
   });
   console.log(`
 PayGov is running.

@@ -156,3 +156,27 @@ describe("a portal's payment through VNPay", () => {
     expect(types).toEqual(["payment.created", "payment.started", "payment.expired"]);
   });
 });
+
+describe("the sandbox's demo portal", () => {
+  it("shows the outcome it reads from PayGov's API when the citizen comes back, never from the URL", async () => {
+    const dossierCode = "000.00.99.H99-261204-DEMO1";
+    const returnPage = `${stack.sandboxUrl}/demo-portal/return?ho_so=${dossierCode}`;
+    const payment = await newPayment("svc-ho-chieu", { reference: dossierCode, return_url: returnPage });
+    const before = await (await fetch(returnPage)).text();
+    expect(before).toContain('data-status="created"');
+
+    const chosen = await citizen(stack).choose(payment._links.next_url.href, "vnpay");
+    await citizen(stack).payAtVnpay(chosen.location, "success");
+    await eventually("success", async () => (await statusOf(payment.payment_id)).status === "success");
+    const after = await (await fetch(returnPage)).text();
+    expect(after).toContain('data-status="success"');
+    expect(after).toContain("Đã nộp phí, lệ phí thành công");
+    expect(after).toMatch(/href="[^"]*\/receipts\/[^"]+"/);
+
+    // A dossier PayGov does not know shows no outcome at all.
+    const forged = await (
+      await fetch(`${stack.sandboxUrl}/demo-portal/return?ho_so=FORGED&status=success`)
+    ).text();
+    expect(forged).not.toContain('data-testid="portal-outcome"');
+  });
+});

@@ -815,6 +815,30 @@ describe("daily reconciliation (đối soát)", () => {
     expect(html).not.toContain("Chờ cán bộ vận hành xử lý");
   });
 
+  it("counts what waits for operators on the overview page, with the discrepancies the runs report", async () => {
+    const anonymous = await fetch(`${stack.apiUrl}/ops`);
+    expect(anonymous.status).toBe(401);
+    const page = await fetch(`${stack.apiUrl}/ops`, {
+      headers: { authorization: `Basic ${Buffer.from(`ops:${stack.opsKey}`).toString("base64")}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("form-action 'none'");
+    const html = await page.text();
+    const listed = (await (await stack.ops("/v1/ops/reconciliations")).json()) as { runs: Run[] };
+    const awaiting = listed.runs
+      .filter((r) => r.same_file_as === undefined)
+      .reduce((sum, r) => sum + (r.open_discrepancies?.awaiting_operator ?? 0), 0);
+    // MoMo's changed amount and missing refund, VNPay's duplicate line: the operator settled OnePay's two.
+    expect(awaiting).toBe(3);
+    const row =
+      /<tr data-testid="workload-item"><td class="num[^"]*">(\d+)<\/td><td>Chênh lệch đối soát chờ xử lý/.exec(
+        html,
+      );
+    expect(row?.[1]).toBe(String(awaiting));
+    expect(html.match(/data-testid="workload-item"/g)).toHaveLength(7);
+    expect(html).toContain('href="/ops/reconciliations"');
+  });
+
   it("refuses what it cannot reconcile, and keeps /v1/ops to the operations key", async () => {
     const post = (json: unknown) => stack.ops("/v1/ops/reconciliations", { json });
     expect(await (await post({ connector: "zalopay", business_date: TODAY })).json()).toMatchObject({

@@ -66,6 +66,8 @@ export const startPlatform = async (
         paygovUrl: config.internalUrl,
         webhookSecret: () =>
           Option.match(config.sandbox.webhookSecret, { onNone: () => null, onSome: Redacted.value }),
+        portalApiKey: () =>
+          Option.match(config.sandbox.apiKey, { onNone: () => null, onSome: Redacted.value }),
         treasurySecret: Option.match(config.treasury.secret, { onNone: () => null, onSome: Redacted.value }),
       });
       stops.push(sandbox.close);

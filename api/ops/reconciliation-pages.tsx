@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Option, Redacted } from "effect";
 import { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
-import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import {
   type DiscrepancyRecord,
@@ -17,16 +15,10 @@ import { formatVietnamDateTime } from "../../domain/vnd.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { opsPageAuth } from "./page-auth.ts";
+import { Label, Shell as PageShell, readOnlyPageHeaders } from "./page-shell.tsx";
 import { resultCsv } from "./reconciliations.ts";
 
 const STYLES = readFileSync(new URL("./reconciliation.css", import.meta.url), "utf8");
-
-// Vietnamese first, English in brackets after it, as on the other operator pages.
-const Label = (props: { vi: string; en: string }) => (
-  <>
-    {props.vi} <span class="en">({props.en})</span>
-  </>
-);
 
 const figures = new Intl.NumberFormat("vi-VN");
 const money = (amount: number | null) => (amount === null ? "—" : figures.format(amount));
@@ -74,35 +66,8 @@ const RESOLUTION: Record<string, { vi: string; en: string }> = {
   written_off: { vi: "Ghi nhận chênh lệch", en: "written off" },
 };
 
-// PayGov's brand-red square: without an icon browsers ask for /favicon.ico on every page.
-const ICON = `data:image/svg+xml,${encodeURIComponent(
-  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#b3121b"/></svg>',
-)}`;
-
-const Shell = (props: { title: string; refreshSeconds?: number; children: Child }) => (
-  <>
-    {raw("<!DOCTYPE html>")}
-    <html lang="vi">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <meta name="robots" content="noindex" />
-        {props.refreshSeconds ? <meta http-equiv="refresh" content={String(props.refreshSeconds)} /> : null}
-        <title>{`${props.title} · PayGov`}</title>
-        <link rel="icon" href={ICON} type="image/svg+xml" />
-        <link rel="stylesheet" href="/ops/assets/reconciliation.css" />
-      </head>
-      <body>
-        <nav class="bar">
-          <a href="/ops/reconciliations">
-            <Label vi="PayGov — Vận hành: đối soát" en="operations: reconciliation" />
-          </a>
-        </nav>
-        <main>{props.children}</main>
-      </body>
-    </html>
-  </>
+const Shell = (props: { title: string; refreshSeconds?: number | undefined; children: Child }) => (
+  <PageShell {...props} section="/ops/reconciliations" stylesheet="/ops/assets/reconciliation.css" />
 );
 
 const runHref = (run: RunRecord) => `/ops/reconciliations/${encodeURIComponent(run.id)}`;
@@ -442,19 +407,8 @@ export const opsReconciliationPages = (deps: ApiDeps) => {
     .filter((l) => l.definition.capabilities.reconciliationFile)
     .map((l) => l.definition.id);
 
-  // No scripts, no forms: the pages only read (filters are links), so a forged request changes nothing.
-  const strict = createMiddleware(async (c, next) => {
-    await next();
-    c.header(
-      "Content-Security-Policy",
-      "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; " +
-        "frame-ancestors 'none'; base-uri 'none'",
-    );
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("Cache-Control", "private, no-store");
-  });
-  for (const path of ["/reconciliations", "/reconciliations/*"]) app.use(path, strict, opsPageAuth(opsKey));
+  for (const path of ["/reconciliations", "/reconciliations/*"])
+    app.use(path, readOnlyPageHeaders, opsPageAuth(opsKey));
 
   app.get("/assets/reconciliation.css", (c) => {
     c.header("Content-Type", "text/css; charset=utf-8");

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Option, Redacted } from "effect";
 import { Hono } from "hono";
-import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { TreasuryDocument } from "../../connectors/treasury/protocol.ts";
 import {
@@ -16,16 +15,9 @@ import type { Statement } from "../../domain/settlement.ts";
 import { formatVietnamDateTime } from "../../domain/vnd.ts";
 import type { ApiDeps } from "../deps.ts";
 import { opsPageAuth } from "./page-auth.ts";
+import { Label, Shell as PageShell, readOnlyPageHeaders } from "./page-shell.tsx";
 
 const STYLES = readFileSync(new URL("./settlement.css", import.meta.url), "utf8");
-
-// One language on the page, both in it: Vietnamese first, English in brackets after it (as the legal
-// documents allow), never the larger.
-const Label = (props: { vi: string; en: string }) => (
-  <>
-    {props.vi} <span class="en">({props.en})</span>
-  </>
-);
 
 const figures = new Intl.NumberFormat("vi-VN");
 const money = (amount: number | null) => (amount === null ? "—" : figures.format(amount));
@@ -56,35 +48,8 @@ const ACCOUNT_KINDS: ReadonlyArray<{ kind: TreasuryDocument["account"]["kind"]; 
   { kind: "other", vi: "TK khác", en: "other account" },
 ];
 
-// PayGov's brand-red square: without an icon browsers ask for /favicon.ico on every page.
-const ICON = `data:image/svg+xml,${encodeURIComponent(
-  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#b3121b"/></svg>',
-)}`;
-
-const Shell = (props: { title: string; refreshSeconds?: number; children: Child }) => (
-  <>
-    {raw("<!DOCTYPE html>")}
-    <html lang="vi">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <meta name="robots" content="noindex" />
-        {props.refreshSeconds ? <meta http-equiv="refresh" content={String(props.refreshSeconds)} /> : null}
-        <title>{`${props.title} · PayGov`}</title>
-        <link rel="icon" href={ICON} type="image/svg+xml" />
-        <link rel="stylesheet" href="/ops/assets/settlement.css" />
-      </head>
-      <body>
-        <nav class="bar">
-          <a href="/ops/settlements">
-            <Label vi="PayGov — Vận hành: quyết toán" en="operations: settlement" />
-          </a>
-        </nav>
-        <main>{props.children}</main>
-      </body>
-    </html>
-  </>
+const Shell = (props: { title: string; refreshSeconds?: number | undefined; children: Child }) => (
+  <PageShell {...props} section="/ops/settlements" stylesheet="/ops/assets/settlement.css" />
 );
 
 /** The list of settlement runs, newest business date first. */
@@ -490,17 +455,7 @@ export const opsSettlementPages = (deps: ApiDeps) => {
   const app = new Hono();
   const opsKey = Option.match(deps.config.opsApiKey, { onNone: () => null, onSome: Redacted.value });
 
-  app.use("*", async (c, next) => {
-    await next();
-    c.header(
-      "Content-Security-Policy",
-      "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; " +
-        "frame-ancestors 'none'; base-uri 'none'",
-    );
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("Cache-Control", "private, no-store");
-  });
+  app.use("*", readOnlyPageHeaders);
 
   app.get("/assets/settlement.css", (c) => {
     c.header("Content-Type", "text/css; charset=utf-8");

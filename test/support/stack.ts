@@ -104,6 +104,7 @@ export const startStack = async (options: StackOptions): Promise<Stack> => {
     port: sandboxPort,
     paygovUrl: config.publicUrl,
     webhookSecret: () => webhookSecret,
+    portalApiKey: () => apiKey,
     treasurySecret: env.PAYGOV_TREASURY_SECRET ?? null,
   });
   let worker: TemporalWorkerHandle | null = await startTemporalWorker(config, connectors);
