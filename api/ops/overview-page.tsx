@@ -3,8 +3,9 @@ import { Option, Redacted } from "effect";
 import { Hono } from "hono";
 import { type OpsWorkload, opsWorkload } from "../../db/ops-workload.ts";
 import type { ApiDeps } from "../deps.ts";
+import { readOnlyPageHeaders } from "../middleware/read-only-page.ts";
 import { opsPageAuth } from "./page-auth.ts";
-import { Label, readOnlyPageHeaders, Shell } from "./page-shell.tsx";
+import { Label, Shell } from "./page-shell.tsx";
 
 const STYLES = readFileSync(new URL("./reconciliation.css", import.meta.url), "utf8");
 

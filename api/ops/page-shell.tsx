@@ -1,8 +1,7 @@
 /**
  * What every operator page shares: the bilingual label, the frame with its navigation between the
- * sections, and the headers that keep the pages read-only (no scripts, no forms).
+ * sections.
  */
-import { createMiddleware } from "hono/factory";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 
@@ -62,16 +61,3 @@ export const Shell = (props: {
     </html>
   </>
 );
-
-/** The pages only read (filters are links), so a forged request changes nothing; nothing runs in them. */
-export const readOnlyPageHeaders = createMiddleware(async (c, next) => {
-  await next();
-  c.header(
-    "Content-Security-Policy",
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; " +
-      "frame-ancestors 'none'; base-uri 'none'",
-  );
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
-  c.header("Cache-Control", "private, no-store");
-});

@@ -14,8 +14,9 @@ import { isCalendarDate } from "../../domain/business-day.ts";
 import { formatVietnamDateTime } from "../../domain/vnd.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
+import { readOnlyPageHeaders } from "../middleware/read-only-page.ts";
 import { opsPageAuth } from "./page-auth.ts";
-import { Label, Shell as PageShell, readOnlyPageHeaders } from "./page-shell.tsx";
+import { Label, Shell as PageShell } from "./page-shell.tsx";
 import { resultCsv } from "./reconciliations.ts";
 
 const STYLES = readFileSync(new URL("./reconciliation.css", import.meta.url), "utf8");

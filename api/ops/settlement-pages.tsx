@@ -14,8 +14,9 @@ import {
 import type { Statement } from "../../domain/settlement.ts";
 import { formatVietnamDateTime } from "../../domain/vnd.ts";
 import type { ApiDeps } from "../deps.ts";
+import { readOnlyPageHeaders } from "../middleware/read-only-page.ts";
 import { opsPageAuth } from "./page-auth.ts";
-import { Label, Shell as PageShell, readOnlyPageHeaders } from "./page-shell.tsx";
+import { Label, Shell as PageShell } from "./page-shell.tsx";
 
 const STYLES = readFileSync(new URL("./settlement.css", import.meta.url), "utf8");
 

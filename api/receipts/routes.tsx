@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { findReceipt } from "../../db/receipts.ts";
 import { openReceiptToken, receiptContent } from "../../domain/receipt.ts";
 import type { ApiDeps } from "../deps.ts";
+import { readOnlyPageHeaders } from "../middleware/read-only-page.ts";
 import { ReceiptNotFoundPage, ReceiptPage } from "./page.tsx";
 
 const STYLES = readFileSync(new URL("./receipt.css", import.meta.url), "utf8");
@@ -14,20 +15,9 @@ const STYLES = readFileSync(new URL("./receipt.css", import.meta.url), "utf8");
 export const receiptRoutes = (deps: ApiDeps) => {
   const app = new Hono();
 
-  // Strict CSP like the checkout pages, stricter still: a receipt has no form and goes nowhere.
-  app.use("/receipts/*", async (c, next) => {
-    await next();
-    c.header(
-      "Content-Security-Policy",
-      "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; " +
-        "frame-ancestors 'none'; base-uri 'none'",
-    );
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "no-referrer");
-    // It carries the payer's name and ID number: no shared cache keeps it, no search engine lists it.
-    c.header("Cache-Control", "private, no-store");
-    c.header("X-Robots-Tag", "noindex");
-  });
+  // A receipt has no form and goes nowhere; it carries the payer's name and ID number, so no shared
+  // cache keeps it and no search engine lists it.
+  app.use("/receipts/*", readOnlyPageHeaders);
 
   app.get("/assets/receipt.css", (c) => {
     c.header("Content-Type", "text/css; charset=utf-8");
