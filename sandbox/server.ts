@@ -59,6 +59,8 @@ export const sandboxApp = (connectors: ConnectorSet, options: Omit<SandboxOption
   );
   if (options.treasurySecret)
     app.route("/treasury", treasurySimulator({ secret: options.treasurySecret, now }));
+  // The simulators' pages are plain; an empty icon keeps browsers from logging a 404 on each of them.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   app.get("/", (c) =>
     c.json({
       simulators: [...connectors.live.values()]
