@@ -1,11 +1,12 @@
 import { Effect } from "effect";
 import type { Db } from "../db/client.ts";
 import { applyEvent, type Tx } from "../db/ledger.ts";
-import { findAttempt, findPayment, insertPayment } from "../db/payments.ts";
+import { findAttempt, findPayment, insertPayment, type Payer } from "../db/payments.ts";
 import { issueReceipt } from "../db/receipts.ts";
 import { newAttemptReference } from "../domain/ids.ts";
 import type { AttemptRecord } from "../domain/payment-record.ts";
 import { STATE_CODES } from "../domain/payment-record.ts";
+import { unseal } from "../domain/sealed-payload.ts";
 import type { PaymentCreation } from "../workflows/messages.ts";
 import { attemptFor } from "./attempt-view.ts";
 import { AttemptNotFound, ConnectorNotEnabled, PaymentNotFound } from "./errors.ts";
@@ -53,8 +54,12 @@ const liveConnector = (id: string) =>
   });
 
 export const recordPaymentCreated = (creation: PaymentCreation, eventId: string) =>
-  write({ id: eventId, paymentId: creation.paymentId, type: "payment.created" }, async (tx) => {
-    await insertPayment(tx, creation);
+  Effect.flatMap(Ledger, (ledger) => {
+    // Opened here, written at once: the clear payer never goes back into the workflow.
+    const payer = unseal<Payer>(creation.payerSealed, ledger.links.secretKey);
+    return write({ id: eventId, paymentId: creation.paymentId, type: "payment.created" }, async (tx) => {
+      await insertPayment(tx, creation, payer);
+    });
   }).pipe(Effect.asVoid);
 
 /** Creates the attempt (once), asks the connector where the citizen goes, records `payment.started`. */

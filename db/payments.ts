@@ -111,8 +111,20 @@ export const findPayments = async (sql: Db, ids: ReadonlyArray<string>): Promise
   return ids.flatMap((id) => byId.get(id) ?? []);
 };
 
+/** The payer as the ledger keeps it (sealed on its way through Temporal). */
+export interface Payer {
+  readonly name: string;
+  readonly id_number?: string;
+  readonly email?: string;
+  readonly phone?: string;
+}
+
 /** Inserts a new payment and its lines; a second call with the same id changes nothing. */
-export const insertPayment = async (sql: TransactionSql, c: PaymentCreation): Promise<boolean> => {
+export const insertPayment = async (
+  sql: TransactionSql,
+  c: PaymentCreation,
+  payer: Payer,
+): Promise<boolean> => {
   const exists = await sql`select 1 from payments where id = ${c.paymentId}`;
   if (exists.length > 0) return false;
   // A payment code drawn twice (1 in 10^15) takes another draw; a savepoint keeps the transaction usable.
@@ -125,7 +137,7 @@ export const insertPayment = async (sql: TransactionSql, c: PaymentCreation): Pr
         insert into payments (id, agency_id, amount, reference, description, procedure_code, return_url, language,
           payer, metadata, preselected_connector, status, finished, created_at, expires_at, updated_at, payment_code)
         values (${c.paymentId}, ${c.agencyId}, ${c.amount}, ${c.reference}, ${c.description}, ${c.procedureCode},
-          ${c.returnUrl}, ${c.language}, ${sp.json(c.payer)}, ${c.metadata === null ? null : sp.json(c.metadata)},
+          ${c.returnUrl}, ${c.language}, ${sp.json({ ...payer })}, ${c.metadata === null ? null : sp.json(c.metadata)},
           ${c.preselectedConnector}, 'created', false, ${c.createdAt}, ${c.expiresAt}, ${c.createdAt}, ${code})`,
       )
       .then(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../api/middleware/auth.ts";
 import { upsertAgency } from "../db/agencies.ts";
 import { catalogueService, paymentRequestFor } from "../domain/fee-catalogue.ts";
+import { paymentWorkflowId } from "../workflows/messages.ts";
 import { testInfra } from "./support/infra.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
@@ -221,6 +222,35 @@ describe("reading payments", () => {
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ code: "payment_not_found" });
     expect((await stack.api(`/v1/payments/nosuchpayment`)).status).toBe(404);
+  });
+
+  it("keeps the payer's personal data out of the workflow's history: the ledger has it, Temporal does not", async () => {
+    const payer = {
+      name: "Lê Thị Hồng Nhung",
+      id_number: "079188001234",
+      email: "nhung.le@example.vn",
+      phone: "0987654321",
+    };
+    const response = await stack.api("/v1/payments", { json: valid({ payer }) });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { payment_id: string; payer: typeof payer; reference: string };
+    expect(created.payer).toEqual(payer);
+
+    const history = await stack.temporal.workflow
+      .getHandle(paymentWorkflowId(created.payment_id))
+      .fetchHistory();
+    // Every payload's bytes as text: what the Temporal server keeps and its UI shows.
+    const text = JSON.stringify(history, (key, value) =>
+      value instanceof Uint8Array
+        ? Buffer.from(value).toString("utf8")
+        : key === "data" && typeof value === "string"
+          ? Buffer.from(value, "base64").toString("utf8")
+          : value,
+    );
+    expect(text).toContain(created.reference);
+    expect(text).toContain("payerSealed");
+    for (const clear of [payer.name, payer.id_number, payer.email, payer.phone])
+      expect(text).not.toContain(clear);
   });
 
   it("searches by reference and pages with a cursor", async () => {

@@ -15,7 +15,11 @@ export interface PaymentCreation {
   readonly procedureCode: string | null;
   readonly returnUrl: string;
   readonly language: "vi" | "en";
-  readonly payer: { name: string; id_number?: string; email?: string; phone?: string };
+  /**
+   * The payer ({name, id_number?, email?, phone?}) sealed (domain/sealed-payload.ts): personal data stays
+   * out of the workflow's history and the Temporal UI, and is opened only to be written to the ledger.
+   */
+  readonly payerSealed: string;
   readonly metadata: Record<string, string | number | boolean> | null;
   readonly lines: ReadonlyArray<FeeLine>;
   readonly preselectedConnector: string | null;

@@ -6,6 +6,7 @@ import { CreatePaymentRequest, completeLines, resolveExpiresIn } from "../../dom
 import { idempotentPaymentId, newPaymentId } from "../../domain/ids.ts";
 import { originAllowed } from "../../domain/origins.ts";
 import { renderPayment } from "../../domain/payment-resource.ts";
+import { seal } from "../../domain/sealed-payload.ts";
 import type { PaymentCreation, PaymentWorkflowInput } from "../../workflows/messages.ts";
 import { paymentRecordedUpdate, paymentWorkflowId } from "../../workflows/messages.ts";
 import type { paymentWorkflow } from "../../workflows/payment.ts";
@@ -74,7 +75,7 @@ export const paymentRoutes = (deps: ApiDeps) => {
       procedureCode: request.procedure_code ?? null,
       returnUrl: returnUrl.toString(),
       language: request.language ?? "vi",
-      payer: { ...request.payer },
+      payerSealed: seal(request.payer, deps.links.secretKey),
       metadata: request.metadata ? { ...request.metadata } : null,
       lines: lines.lines,
       preselectedConnector: request.connector ?? null,
