@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { vietqrDriver } from "../connectors/vietqr/conformance.ts";
 import { citizen } from "./support/citizen.ts";
 import { testInfra } from "./support/infra.ts";
 import { createPayment, eventsOf, paidPayment, paymentOf, waitForStatus } from "./support/payments.ts";
@@ -13,7 +14,7 @@ beforeAll(async () => {
   stack = await startStack({
     infra: testInfra(),
     webhookUrl: receiver.url,
-    env: { PAYGOV_REFUND_STATUS_EVERY: "1" },
+    env: { PAYGOV_REFUND_STATUS_EVERY: "1", ...vietqrDriver.env },
   });
 });
 afterAll(async () => {
@@ -35,6 +36,83 @@ const random = (seed: number) => () => {
 };
 
 describe("refunds", () => {
+  it("returns a VietQR transfer by a manual refund that an operator completes, once", async () => {
+    const payment = await createPayment(stack);
+    await citizen(stack).choose(payment._links.next_url.href, "vietqr");
+    const { payment_instructions } = (await (
+      await stack.api(`/v1/payments/${payment.payment_id}`)
+    ).json()) as {
+      payment_instructions: { qr_payload: string };
+    };
+    const transfer = await fetch(`${stack.sandboxUrl}/vietqr/_sim/transfer`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ qr: payment_instructions.qr_payload }),
+    });
+    expect(transfer.status).toBe(200);
+    await waitForStatus(stack, payment.payment_id, "success");
+
+    const response = await refund(payment.payment_id, {
+      amount: payment.amount,
+      refund_amount_available: payment.amount,
+      reason: "Hồ sơ bị từ chối",
+    });
+    expect(response.status).toBe(202);
+    const created = (await response.json()) as { refund_id: string };
+    expect(created).toMatchObject({ status: "submitted", manual: true, amount: payment.amount });
+    const queue = (await (await stack.ops("/v1/ops/refunds?status=submitted&manual=true")).json()) as {
+      refunds: { refund_id: string }[];
+    };
+    expect(queue.refunds.map((r) => r.refund_id)).toContain(created.refund_id);
+
+    const complete = (body: unknown) =>
+      stack.ops(`/v1/ops/refunds/${created.refund_id}/complete`, { json: body });
+    const done = { status: "success", note: "UNC số 1204 ngày 04/12/2026", operator: "mai.pt" };
+    expect(await (await complete({ ...done, status: "maybe" })).json()).toMatchObject({
+      code: "invalid_field",
+      field: "status",
+    });
+    expect(await (await complete({ status: "success", note: "x" })).json()).toMatchObject({
+      code: "missing_field",
+      field: "operator",
+    });
+    expect((await stack.ops("/v1/ops/refunds/nosuchrefund/complete", { json: done })).status).toBe(404);
+
+    const completed = await complete(done);
+    expect(completed.status).toBe(200);
+    expect(await completed.json()).toMatchObject({
+      refund_id: created.refund_id,
+      status: "success",
+      manual: true,
+    });
+    const again = await complete(done);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: "refund_not_available" });
+    expect((await paymentOf(stack, payment.payment_id)).refund_summary).toMatchObject({ status: "full" });
+    const types = (await eventsOf(stack, payment.payment_id)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(["refund.submitted", "refund.succeeded"]));
+    await eventually("the refund's webhook", async () =>
+      receiver.received.some(
+        (w) => w.json.type === "refund.succeeded" && w.json.resource.refund_id === created.refund_id,
+      ),
+    );
+  });
+
+  it("does not let an operator complete by hand a refund its intermediary carries out", async () => {
+    const payment = await paidPayment(stack);
+    const response = await refund(payment.payment_id, {
+      amount: 10_000,
+      refund_amount_available: payment.amount,
+    });
+    expect(response.status).toBe(202);
+    const { refund_id } = (await response.json()) as { refund_id: string };
+    const attempt = await stack.ops(`/v1/ops/refunds/${refund_id}/complete`, {
+      json: { status: "success", note: "by hand", operator: "mai.pt" },
+    });
+    expect(attempt.status).toBe(409);
+    expect(await attempt.json()).toMatchObject({ code: "refund_not_available" });
+  });
+
   it("refunds part of a paid payment through VNPay and reports it", async () => {
     const payment = await paidPayment(stack, {
       serviceId: "svc-lltp",

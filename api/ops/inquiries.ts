@@ -9,6 +9,7 @@ import { renderInquiry } from "../../domain/inquiry-record.ts";
 import { refundSummary } from "../../domain/payment-resource.ts";
 import { inquiryDecisionSignal, inquiryWorkflowId } from "../../workflows/inquiry-messages.ts";
 import { paymentWorkflowId, requestRefundUpdate } from "../../workflows/messages.ts";
+import { awaitLedger } from "../await-ledger.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { decode, readJson, withTimeout } from "../request-body.ts";
@@ -77,9 +78,13 @@ export const opsInquiryRoutes = (deps: ApiDeps) => {
           throw new ApiError("inquiry_resolved", "The inquiry has concluded");
         throw err;
       });
+    const after = await awaitLedger(
+      () => findInquiry(deps.sql, inquiry.id),
+      (i) => i?.status === "resolved",
+    );
     return c.json(
-      { ...renderInquiry(inquiry, deps.links), ...(refundId ? { refund_id: refundId } : {}) },
-      202,
+      { ...renderInquiry(after.value ?? inquiry, deps.links), ...(refundId ? { refund_id: refundId } : {}) },
+      after.done ? 200 : 202,
     );
   });
 

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { findRefund } from "../../db/refunds.ts";
 import { renderRefund } from "../../domain/refund-record.ts";
 import { refundDecisionSignal, refundWorkflowId } from "../../workflows/messages.ts";
+import { awaitLedger } from "../await-ledger.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { decode, readJson } from "../request-body.ts";
@@ -59,7 +60,11 @@ export const opsRefundRoutes = (deps: ApiDeps) => {
           throw new ApiError("refund_not_available", "The refund has concluded");
         throw err;
       });
-    return c.json(renderRefund(refund, deps.links), 202);
+    const after = await awaitLedger(
+      () => findRefund(deps.sql, refund.id),
+      (r) => r?.status !== "submitted",
+    );
+    return c.json(renderRefund(after.value ?? refund, deps.links), after.done ? 200 : 202);
   });
 
   return app;
