@@ -155,6 +155,8 @@ const appConfig = Config.all({
     Config.map((raw) => parseDurations(raw) ?? []),
   ),
   webhookTimeout: seconds("PAYGOV_WEBHOOK_TIMEOUT", 10),
+  // Read by every connector's runtime (workers/platform.ts); checked here so a bad value stops the start.
+  connectorTimeout: seconds("PAYGOV_CONNECTOR_TIMEOUT", 10),
   treasuryUrl: url("PAYGOV_TREASURY_URL").pipe(Config.option),
   treasurySecret: Config.Redacted("PAYGOV_TREASURY_SECRET").pipe(Config.option),
   treasuryPollEvery: seconds("PAYGOV_TREASURY_POLL_EVERY", 300),

@@ -9,12 +9,13 @@ import type { LinkContext } from "../domain/payment-resource.ts";
 export const processConnectorRuntime = (
   env: Record<string, string | undefined> = process.env,
 ): ConnectorRuntime => {
-  const seconds = Number(env.PAYGOV_CONNECTOR_TIMEOUT ?? "10");
+  // app-config.ts has refused anything but a positive whole number of seconds before this runs.
+  const seconds = Number(env.PAYGOV_CONNECTOR_TIMEOUT || "10");
   return {
     fetch: globalThis.fetch,
     now: () => new Date(),
     serverIp: "127.0.0.1",
-    requestTimeoutMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000,
+    requestTimeoutMs: seconds * 1000,
   };
 };
 

@@ -104,7 +104,7 @@ const LOGO_SVG =
 export const counter = defineConnector<CounterConfig>({
   id: "counter",
   display: {
-    name: { vi: "Cửa hàng tiện lợi", en: "Convenience store" },
+    name: { vi: "Cửa hàng tiện lợi", en: "cash at a convenience store" },
     description: {
       vi: "Trả tiền mặt tại quầy bằng mã thanh toán",
       en: "Pay cash at the counter with the payment code",
