@@ -1,11 +1,6 @@
-/**
- * The simulated payment page at the payUrl, Vietnamese unless the order (or `?lang=`) says en. Elements
- * a headless browser drives carry data-testid: sim-amount, sim-order-info, sim-order-id, sim-callback,
- * sim-delay, sim-pay-<resultCode> (one button per outcome), sim-error (with data-reason).
- */
-import type { Child } from "hono/jsx";
 import type { Locale, LocalizedText } from "../sdk/contract.ts";
 import type { SimBehaviour } from "../sdk/simulator-kit.ts";
+import { CallbackOptions, formatSimAmount, formatSimTime, SimulatorLayout } from "../sdk/simulator-page.tsx";
 import { MOMO_RESULT_CODES, type MomoResultCode } from "./protocol.ts";
 import type { SimOrder } from "./simulator-state.ts";
 
@@ -77,41 +72,6 @@ export const PAGE_ERRORS = {
 
 export type PageErrorReason = keyof typeof PAGE_ERRORS;
 
-const STYLE = `
-body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
-h1 { color: #a50064; font-size: 1.4rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
-dt { font-weight: 600; }
-fieldset { margin: 1rem 0; }
-.outcomes { display: flex; flex-wrap: wrap; gap: .5rem; }
-button { padding: .5rem .8rem; cursor: pointer; }
-.error { color: #b00020; }
-`;
-
-const Layout = (props: { language: Locale; title: string; children: Child }) => (
-  <html lang={props.language}>
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{props.title}</title>
-      <style>{STYLE}</style>
-    </head>
-    <body>{props.children}</body>
-  </html>
-);
-
-const formatAmount = (amount: number, language: Locale): string =>
-  new Intl.NumberFormat(language === "en" ? "en-US" : "vi-VN", { style: "currency", currency: "VND" }).format(
-    amount,
-  );
-
-const formatTime = (instant: Date, language: Locale): string =>
-  new Intl.DateTimeFormat(language === "en" ? "en-GB" : "vi-VN", {
-    dateStyle: "short",
-    timeStyle: "medium",
-    timeZone: "Asia/Ho_Chi_Minh",
-  }).format(instant);
-
 export interface PaymentPageProps {
   readonly order: SimOrder;
   readonly partnerCode: string;
@@ -125,7 +85,7 @@ export interface PaymentPageProps {
 export const PaymentPage = ({ order, partnerCode, language, action, behaviour }: PaymentPageProps) => {
   const t = TEXT[language];
   return (
-    <Layout language={language} title={t.title}>
+    <SimulatorLayout language={language} title={t.title} accent="#a50064">
       <h1>{t.title}</h1>
       <dl>
         <dt>{t.partner}</dt>
@@ -135,38 +95,21 @@ export const PaymentPage = ({ order, partnerCode, language, action, behaviour }:
         <dt>{t.orderInfo}</dt>
         <dd data-testid="sim-order-info">{order.orderInfo}</dd>
         <dt>{t.amount}</dt>
-        <dd data-testid="sim-amount">{formatAmount(order.amount, language)}</dd>
+        <dd data-testid="sim-amount">{formatSimAmount(order.amount, language)}</dd>
         <dt>{t.expires}</dt>
-        <dd>{formatTime(order.expiresAt, language)}</dd>
+        <dd>{formatSimTime(order.expiresAt, language)}</dd>
       </dl>
       <p>{t.scan}</p>
       <form method="post" action={action}>
         <input type="hidden" name="t" value={order.token} />
         <input type="hidden" name="lang" value={language} />
-        <fieldset>
-          <legend>{t.testing}</legend>
-          <label>
-            {t.callback}{" "}
-            <select name="callback" data-testid="sim-callback">
-              {Object.entries(t.callbacks).map(([mode, label]) => (
-                <option value={mode} selected={mode === behaviour.callback}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>{" "}
-          <label>
-            {t.delay}{" "}
-            <input
-              type="number"
-              name="delaySeconds"
-              min="0"
-              max="600"
-              value={String(behaviour.delayMs / 1000)}
-              data-testid="sim-delay"
-            />
-          </label>
-        </fieldset>
+        <CallbackOptions
+          legend={t.testing}
+          callbackLabel={t.callback}
+          delayLabel={t.delay}
+          modes={t.callbacks}
+          behaviour={behaviour}
+        />
         <div class="outcomes">
           {PAGE_OUTCOMES.map((code) => (
             <button
@@ -181,15 +124,15 @@ export const PaymentPage = ({ order, partnerCode, language, action, behaviour }:
           ))}
         </div>
       </form>
-    </Layout>
+    </SimulatorLayout>
   );
 };
 
 export const ErrorPage = ({ reason, language }: { reason: PageErrorReason; language: Locale }) => (
-  <Layout language={language} title={TEXT[language].errorTitle}>
+  <SimulatorLayout language={language} title={TEXT[language].errorTitle} accent="#a50064">
     <h1>{TEXT[language].errorTitle}</h1>
     <p class="error" data-testid="sim-error" data-reason={reason}>
       {PAGE_ERRORS[reason][language]}
     </p>
-  </Layout>
+  </SimulatorLayout>
 );

@@ -1,10 +1,5 @@
-/**
- * The simulated vpcpay.html pages, Vietnamese unless vnp_Locale=en. Elements a headless browser
- * drives carry data-testid: sim-amount, sim-order-info, sim-txnref, sim-callback (the kit's callback
- * modes), sim-delay, sim-pay-<code> (one button per outcome), sim-error (with data-reason).
- */
-import type { Child } from "hono/jsx";
 import type { SimBehaviour } from "../sdk/simulator-kit.ts";
+import { CallbackOptions, formatSimAmount, formatSimTime, SimulatorLayout } from "../sdk/simulator-page.tsx";
 import { VNPAY_RESPONSE_CODES, type VnpayResponseCode } from "./protocol.ts";
 import type { PageError } from "./simulator-checkout.ts";
 import type { SimOrder } from "./simulator-state.ts";
@@ -61,41 +56,6 @@ const TEXT = {
   { callbackModes: Record<SimBehaviour["callback"], string>; [label: string]: unknown }
 >;
 
-const STYLE = `
-body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
-h1 { color: #005baa; font-size: 1.4rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
-dt { font-weight: 600; }
-fieldset { margin: 1rem 0; }
-.outcomes { display: flex; flex-wrap: wrap; gap: .5rem; }
-button { padding: .5rem .8rem; cursor: pointer; }
-.error { color: #b00020; }
-`;
-
-const Layout = (props: { language: Language; title: string; children: Child }) => (
-  <html lang={props.language}>
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{props.title}</title>
-      <style>{STYLE}</style>
-    </head>
-    <body>{props.children}</body>
-  </html>
-);
-
-const formatAmount = (amount: number, language: Language): string =>
-  new Intl.NumberFormat(language === "en" ? "en-US" : "vi-VN", { style: "currency", currency: "VND" }).format(
-    amount,
-  );
-
-const formatTime = (instant: Date, language: Language): string =>
-  new Intl.DateTimeFormat(language === "en" ? "en-GB" : "vi-VN", {
-    dateStyle: "short",
-    timeStyle: "medium",
-    timeZone: "Asia/Ho_Chi_Minh",
-  }).format(instant);
-
 export interface PaymentPageProps {
   readonly order: SimOrder;
   /** Where the chooser posts: the page's own path under the simulator's mount point. */
@@ -108,7 +68,7 @@ export const PaymentPage = ({ order, action, behaviour }: PaymentPageProps) => {
   const language = languageOf(order.locale);
   const t = TEXT[language];
   return (
-    <Layout language={language} title={t.title}>
+    <SimulatorLayout language={language} title={t.title} accent="#005baa">
       <h1>{t.title}</h1>
       <dl>
         <dt>{t.reference}</dt>
@@ -116,37 +76,20 @@ export const PaymentPage = ({ order, action, behaviour }: PaymentPageProps) => {
         <dt>{t.orderInfo}</dt>
         <dd data-testid="sim-order-info">{order.orderInfo}</dd>
         <dt>{t.amount}</dt>
-        <dd data-testid="sim-amount">{formatAmount(order.amount, language)}</dd>
+        <dd data-testid="sim-amount">{formatSimAmount(order.amount, language)}</dd>
         <dt>{t.expires}</dt>
-        <dd>{formatTime(order.expiresAt, language)}</dd>
+        <dd>{formatSimTime(order.expiresAt, language)}</dd>
       </dl>
       <form method="post" action={action}>
         <input type="hidden" name="txnRef" value={order.txnRef} />
         <input type="hidden" name="createDate" value={order.createDate} />
-        <fieldset>
-          <legend>{t.testing}</legend>
-          <label>
-            {t.ipn}{" "}
-            <select name="callback" data-testid="sim-callback">
-              {Object.entries(t.callbackModes).map(([mode, label]) => (
-                <option value={mode} selected={mode === behaviour.callback}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>{" "}
-          <label>
-            {t.delay}{" "}
-            <input
-              type="number"
-              name="delaySeconds"
-              min="0"
-              max="600"
-              value={String(behaviour.delayMs / 1000)}
-              data-testid="sim-delay"
-            />
-          </label>
-        </fieldset>
+        <CallbackOptions
+          legend={t.testing}
+          callbackLabel={t.ipn}
+          delayLabel={t.delay}
+          modes={t.callbackModes}
+          behaviour={behaviour}
+        />
         <fieldset>
           <legend>{t.choose}</legend>
           <div class="outcomes">
@@ -158,15 +101,15 @@ export const PaymentPage = ({ order, action, behaviour }: PaymentPageProps) => {
           </div>
         </fieldset>
       </form>
-    </Layout>
+    </SimulatorLayout>
   );
 };
 
 export const ErrorPage = ({ error, language }: { error: PageError; language: Language }) => (
-  <Layout language={language} title={TEXT[language].errorTitle}>
+  <SimulatorLayout language={language} title={TEXT[language].errorTitle} accent="#005baa">
     <h1>{TEXT[language].errorTitle}</h1>
     <p class="error" data-testid="sim-error" data-reason={error.reason}>
       {error.text[language]}
     </p>
-  </Layout>
+  </SimulatorLayout>
 );

@@ -1,11 +1,5 @@
-/**
- * The simulated ZaloPay order page, Vietnamese unless ?lang=en. Elements a headless browser drives
- * carry data-testid: sim-amount, sim-description, sim-apptransid, sim-callback, sim-delay,
- * sim-pay-success, sim-pay-failure, sim-pay-cancel, sim-language, sim-error (with data-reason),
- * sim-result (with data-outcome).
- */
-import type { Child } from "hono/jsx";
 import type { SimBehaviour } from "../sdk/simulator-kit.ts";
+import { CallbackOptions, formatSimAmount, formatSimTime, SimulatorLayout } from "../sdk/simulator-page.tsx";
 import type { SimOrder, SimOutcome } from "./simulator-state.ts";
 
 export type Language = "vi" | "en";
@@ -79,41 +73,6 @@ export const PAGE_ERRORS = {
 
 export type PageErrorReason = keyof typeof PAGE_ERRORS;
 
-const STYLE = `
-body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
-h1 { color: #0068ff; font-size: 1.4rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
-dt { font-weight: 600; }
-fieldset { margin: 1rem 0; }
-.outcomes { display: flex; flex-wrap: wrap; gap: .5rem; }
-button { padding: .5rem .8rem; cursor: pointer; }
-.error { color: #b00020; }
-`;
-
-const Layout = (props: { language: Language; title: string; children: Child }) => (
-  <html lang={props.language}>
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{props.title}</title>
-      <style>{STYLE}</style>
-    </head>
-    <body>{props.children}</body>
-  </html>
-);
-
-const formatAmount = (amount: number, language: Language): string =>
-  new Intl.NumberFormat(language === "en" ? "en-US" : "vi-VN", { style: "currency", currency: "VND" }).format(
-    amount,
-  );
-
-const formatTime = (instant: Date, language: Language): string =>
-  new Intl.DateTimeFormat(language === "en" ? "en-GB" : "vi-VN", {
-    dateStyle: "short",
-    timeStyle: "medium",
-    timeZone: "Asia/Ho_Chi_Minh",
-  }).format(instant);
-
 export interface OrderPageProps {
   readonly order: SimOrder;
   /** Where the chooser posts: the page's own path under the simulator's mount point. */
@@ -137,7 +96,7 @@ export const OrderPage = ({
 }: OrderPageProps) => {
   const t = TEXT[language];
   return (
-    <Layout language={language} title={t.title}>
+    <SimulatorLayout language={language} title={t.title} accent="#0068ff">
       <h1>{t.title}</h1>
       <p>
         <a href={otherLanguageHref} data-testid="sim-language">
@@ -150,37 +109,20 @@ export const OrderPage = ({
         <dt>{t.description}</dt>
         <dd data-testid="sim-description">{order.description}</dd>
         <dt>{t.amount}</dt>
-        <dd data-testid="sim-amount">{formatAmount(order.amount, language)}</dd>
+        <dd data-testid="sim-amount">{formatSimAmount(order.amount, language)}</dd>
         <dt>{t.expires}</dt>
-        <dd>{formatTime(order.expiresAt, language)}</dd>
+        <dd>{formatSimTime(order.expiresAt, language)}</dd>
       </dl>
       <form method="post" action={action}>
         <input type="hidden" name="order" value={token} />
         <input type="hidden" name="lang" value={language} />
-        <fieldset>
-          <legend>{t.testing}</legend>
-          <label>
-            {t.callback}{" "}
-            <select name="callback" data-testid="sim-callback">
-              {Object.entries(t.callbackModes).map(([mode, label]) => (
-                <option value={mode} selected={mode === behaviour.callback}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>{" "}
-          <label>
-            {t.delay}{" "}
-            <input
-              type="number"
-              name="delaySeconds"
-              min="0"
-              max="600"
-              value={String(behaviour.delayMs / 1000)}
-              data-testid="sim-delay"
-            />
-          </label>
-        </fieldset>
+        <CallbackOptions
+          legend={t.testing}
+          callbackLabel={t.callback}
+          delayLabel={t.delay}
+          modes={t.callbackModes}
+          behaviour={behaviour}
+        />
         <fieldset>
           <legend>{t.choose}</legend>
           <div class="outcomes">
@@ -192,25 +134,25 @@ export const OrderPage = ({
           </div>
         </fieldset>
       </form>
-    </Layout>
+    </SimulatorLayout>
   );
 };
 
 export const ErrorPage = ({ reason, language }: { reason: PageErrorReason; language: Language }) => (
-  <Layout language={language} title={TEXT[language].errorTitle}>
+  <SimulatorLayout language={language} title={TEXT[language].errorTitle} accent="#0068ff">
     <h1>{TEXT[language].errorTitle}</h1>
     <p class="error" data-testid="sim-error" data-reason={reason}>
       {PAGE_ERRORS[reason][language]}
     </p>
-  </Layout>
+  </SimulatorLayout>
 );
 
 /** Shown when the app gave no redirecturl: ZaloPay then keeps the payer on its own result page. */
 export const ResultPage = ({ outcome, language }: { outcome: SimOutcome; language: Language }) => (
-  <Layout language={language} title={TEXT[language].resultTitle}>
+  <SimulatorLayout language={language} title={TEXT[language].resultTitle} accent="#0068ff">
     <h1>{TEXT[language].resultTitle}</h1>
     <p data-testid="sim-result" data-outcome={outcome}>
       {TEXT[language].outcomes[outcome]}
     </p>
-  </Layout>
+  </SimulatorLayout>
 );
