@@ -218,7 +218,7 @@ export const recordPaymentSucceeded = (c: AttemptConclusion, eventId: string) =>
                  where id = ${attempt.paymentId}`;
         // In the same transaction: a success never exists without its e-receipt, and a receipt number is
         // taken only by a success that commits (numbers stay gap-free).
-        await issueReceipt(tx, attempt.paymentId, new Date(paidAt));
+        await issueReceipt(tx, attempt.paymentId, new Date(paidAt), ledger.receiptSigner);
       },
     );
   });

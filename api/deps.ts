@@ -4,6 +4,7 @@ import type { AppConfig } from "../config/app-config.ts";
 import type { ConnectorSet } from "../connectors/sdk/load.ts";
 import type { Db } from "../db/client.ts";
 import type { LinkContext } from "../domain/payment-resource.ts";
+import type { ReceiptSigner } from "../domain/receipt-signature.ts";
 import type { PaymentTiming } from "../workflows/messages.ts";
 
 /** What the HTTP edge needs: configuration, the ledger to read, Temporal to drive, the connectors. */
@@ -17,6 +18,8 @@ export interface ApiDeps {
   /** For webhook redeliveries queued from the API. */
   readonly boss: PgBoss;
   readonly now: () => Date;
+  /** Checks e-receipts' signatures when they are shown, and publishes its public key. */
+  readonly receiptSigner: ReceiptSigner;
 }
 
 /** The workflow timings this deployment uses, from its configuration. */

@@ -4,7 +4,7 @@ import type { ConnectorSet } from "../connectors/sdk/load.ts";
 import { connect } from "../db/client.ts";
 import { startBoss } from "../webhooks/queue.ts";
 import { type HttpServerHandle, serveHttp } from "../workers/http.ts";
-import { linkContext } from "../workers/platform.ts";
+import { linkContext, receiptSignerOf } from "../workers/platform.ts";
 import { createApp } from "./app.ts";
 import { paymentTiming } from "./deps.ts";
 
@@ -35,6 +35,7 @@ export const startApi = async (
     timing: paymentTiming(config),
     boss,
     now: () => new Date(),
+    receiptSigner: receiptSignerOf(config),
   });
   const server = await serveHttp(app.fetch, port, hostname);
   return {

@@ -18,6 +18,8 @@ export interface AppConfig {
   readonly internalUrl: string;
   /** Signs checkout links and CSRF tokens; rotating it invalidates open checkout links. */
   readonly secretKey: Redacted.Redacted<string>;
+  /** The collecting organisation's Ed25519 key (PKCS#8 PEM) for e-receipts; else derived from secretKey. */
+  readonly receiptSigningKey: Option.Option<Redacted.Redacted<string>>;
   /** The operations key for /v1/ops (PAYGOV_OPS_API_KEY; generated and printed when unset). */
   readonly opsApiKey: Option.Option<Redacted.Redacted<string>>;
   readonly sandbox: {
@@ -116,6 +118,7 @@ const appConfig = Config.all({
   internalUrl: url("PAYGOV_INTERNAL_URL").pipe(Config.option),
   listenHost: Config.String("PAYGOV_LISTEN_HOST").pipe(Config.withDefault("127.0.0.1")),
   secretKey: Config.Redacted("PAYGOV_SECRET_KEY"),
+  receiptSigningKey: Config.Redacted("PAYGOV_RECEIPT_SIGNING_KEY").pipe(Config.option),
   opsApiKey: Config.Redacted("PAYGOV_OPS_API_KEY").pipe(Config.option),
   sandboxApiKey: Config.Redacted("PAYGOV_SANDBOX_API_KEY").pipe(Config.option),
   sandboxWebhookUrl: url("PAYGOV_SANDBOX_WEBHOOK_URL").pipe(Config.option),
@@ -189,6 +192,7 @@ export const loadAppConfig = (
           Option.getOrElse(c.publicUrl, () => `http://127.0.0.1:${c.port}`),
         ),
         secretKey: c.secretKey,
+        receiptSigningKey: c.receiptSigningKey,
         opsApiKey: c.opsApiKey,
         sandbox: {
           port: c.sandboxPort,

@@ -2,6 +2,7 @@ import type { TransactionSql } from "postgres";
 import { renderInquiry } from "../domain/inquiry-record.ts";
 import { type PaymentState, paymentState } from "../domain/payment-record.ts";
 import { type LinkContext, renderPayment } from "../domain/payment-resource.ts";
+import type { ReceiptSigner } from "../domain/receipt-signature.ts";
 import { renderRefund } from "../domain/refund-record.ts";
 import type { Db } from "./client.ts";
 import { findInquiry } from "./inquiries.ts";
@@ -21,6 +22,8 @@ export interface LedgerContext {
   readonly outbox: Outbox;
   readonly links: LinkContext;
   readonly now: () => Date;
+  /** Signs each e-receipt as the success that issues it is recorded. */
+  readonly receiptSigner: ReceiptSigner;
 }
 
 export interface NewEvent {

@@ -6,6 +6,7 @@ import {
   receiptSeries,
   receiptYear,
 } from "../domain/receipt.ts";
+import type { ReceiptSigner } from "../domain/receipt-signature.ts";
 import type { Db } from "./client.ts";
 
 /**
@@ -13,7 +14,12 @@ import type { Db } from "./client.ts";
  * success: the receipt and its number exist exactly when the success does. Does nothing if the payment
  * already has one (a number is taken only for a receipt that is written).
  */
-export const issueReceipt = async (tx: TransactionSql, paymentId: string, issuedAt: Date): Promise<void> => {
+export const issueReceipt = async (
+  tx: TransactionSql,
+  paymentId: string,
+  issuedAt: Date,
+  signer: ReceiptSigner,
+): Promise<void> => {
   const [existing] = await tx`select 1 from receipts where payment_id = ${paymentId}`;
   if (existing) return;
   const [payment] = await tx<{ agency_id: string; amount: number; payer: ReceiptRecord["payer"] }[]>`
@@ -40,12 +46,25 @@ export const issueReceipt = async (tx: TransactionSql, paymentId: string, issued
     name: payment.payer.name,
     ...(payment.payer.id_number ? { id_number: payment.payer.id_number } : {}),
   };
+  const lines = items.map((i) => ({ name: i.name, kind: i.kind, amount: Number(i.amount) }));
+  const signature = signer.sign({
+    paymentId,
+    templateSymbol: RECEIPT_TEMPLATE,
+    series,
+    number: counter.last_number,
+    issuedAt,
+    issuerName: agency.issuer_name,
+    issuerTaxId: agency.tax_id,
+    payer,
+    items: lines,
+    total: Number(payment.amount),
+  });
   await tx`
     insert into receipts (payment_id, agency_id, template_symbol, series, year, number, issued_at, issuer_name,
-                          issuer_tax_id, payer, items, total)
+                          issuer_tax_id, payer, items, total, signature_algorithm, signature_key_id, signature)
     values (${paymentId}, ${payment.agency_id}, ${RECEIPT_TEMPLATE}, ${series}, ${year}, ${counter.last_number},
-            ${issuedAt}, ${agency.issuer_name}, ${agency.tax_id}, ${tx.json(payer)},
-            ${tx.json(items.map((i) => ({ name: i.name, kind: i.kind, amount: i.amount })))}, ${payment.amount})`;
+            ${issuedAt}, ${agency.issuer_name}, ${agency.tax_id}, ${tx.json(payer)}, ${tx.json(lines)},
+            ${payment.amount}, ${signature.algorithm}, ${signature.keyId}, ${signature.value})`;
 };
 
 /** A payment's receipt with what identifies the payment it is for, or null if it has none. */
@@ -71,5 +90,13 @@ export const findReceipt = async (sql: Db, paymentId: string): Promise<ReceiptRe
     description: row.description as string,
     connector: (row.connector as string | null) ?? null,
     providerTxnId: (row.provider_txn_id as string | null) ?? null,
+    signature:
+      row.signature === null
+        ? null
+        : {
+            algorithm: row.signature_algorithm as "Ed25519",
+            keyId: row.signature_key_id as string,
+            value: row.signature as string,
+          },
   };
 };

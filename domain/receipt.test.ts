@@ -80,6 +80,7 @@ describe("receiptContent", () => {
     description: "Lý lịch tư pháp",
     connector: "vnpay",
     providerTxnId: "14000001",
+    signature: null,
   };
 
   it("has every field of Decree 254/2026 Art. 23(2), the issue date on Vietnam's calendar", () => {

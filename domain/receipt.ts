@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { ReceiptSignature, ReceiptSigner, SignedReceiptContent } from "./receipt-signature.ts";
 import { vietnamDateParts } from "./vietnam-time.ts";
 import { amountInVietnameseWords } from "./vnd-words.ts";
 
@@ -71,6 +72,8 @@ export interface ReceiptRecord {
   readonly description: string;
   readonly connector: string | null;
   readonly providerTxnId: string | null;
+  /** The organisation's digital signature, made at issue; null on receipts issued before signing began. */
+  readonly signature: ReceiptSignature | null;
 }
 
 /** The receipt's name (Art. 23(2)(a)), after what it collects: phí, lệ phí, or both. */
@@ -134,3 +137,33 @@ export const openReceiptToken = (secret: string, token: string): string | null =
 /** The path of a payment's receipt page; the page opens without a key, so the path is the secret. */
 export const receiptPath = (secret: string, paymentId: string): string =>
   `/receipts/${receiptToken(secret, paymentId)}`;
+
+/** What the receipt's signature covers, from the ledger's record of it. */
+export const signedContentOf = (r: ReceiptRecord): SignedReceiptContent => ({
+  paymentId: r.paymentId,
+  templateSymbol: r.templateSymbol,
+  series: r.series,
+  number: r.number,
+  issuedAt: r.issuedAt,
+  issuerName: r.issuerName,
+  issuerTaxId: r.issuerTaxId,
+  payer: r.payer,
+  items: r.items,
+  total: r.total,
+});
+
+/**
+ * Where a receipt's signature stands when it is shown: valid; invalid (the record no longer says what
+ * was signed); made with another key than this deployment's (checkable against that key only); or
+ * absent (issued before signing began).
+ */
+export type SignatureStatus = "valid" | "invalid" | "other_key" | "unsigned";
+
+export const signatureStatus = (r: ReceiptRecord, signer: ReceiptSigner): SignatureStatus =>
+  r.signature === null
+    ? "unsigned"
+    : r.signature.keyId !== signer.keyId
+      ? "other_key"
+      : signer.verify(signedContentOf(r), r.signature)
+        ? "valid"
+        : "invalid";

@@ -1,9 +1,11 @@
+import { createPublicKey, type JsonWebKey as NodeJwk, verify } from "node:crypto";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, type Db } from "../db/client.ts";
 import { issueReceipt } from "../db/receipts.ts";
 import { receiptSeries, receiptYear } from "../domain/receipt.ts";
 import { vietnamDateParts } from "../domain/vietnam-time.ts";
+import { receiptSignerOf } from "../workers/platform.ts";
 import { citizen } from "./support/citizen.ts";
 import { testInfra } from "./support/infra.ts";
 import { type CreatedPayment, createPayment, paidPayment, waitForStatus } from "./support/payments.ts";
@@ -153,6 +155,52 @@ describe("e-receipts", () => {
     }
   });
 
+  it("carries the collecting organisation's digital signature, checkable by anyone, and shows a changed record as such", async () => {
+    const payment = await paidPayment(stack, {
+      extra: { payer: { name: "Phạm Văn Cường", id_number: "036085001122" } },
+    });
+    const href = (await paymentOf(payment.payment_id))._links.receipt!.href;
+    expect(await (await fetch(href)).text()).toMatch(/data-testid="signature" data-status="valid"/);
+
+    // Outside PayGov: the published key, the signed content, the signature, and node:crypto alone.
+    const keys = (await (await fetch(`${stack.apiUrl}/receipts/keys.json`)).json()) as {
+      keys: (NodeJwk & { kid: string })[];
+    };
+    const signed = (await (await fetch(`${href}/signature`)).json()) as {
+      status: string;
+      signed_content: string;
+      signature: { algorithm: string; key_id: string; value: string };
+    };
+    expect(signed.status).toBe("valid");
+    expect(JSON.parse(signed.signed_content)).toMatchObject({
+      payment_id: payment.payment_id,
+      template_symbol: "EBL01",
+      payer: { name: "Phạm Văn Cường", id_number: "036085001122" },
+      total: 200_000,
+    });
+    const jwk = keys.keys.find((k) => k.kid === signed.signature.key_id)!;
+    const publicKey = createPublicKey({ key: jwk, format: "jwk" });
+    const check = (content: string) =>
+      verify(null, Buffer.from(content, "utf8"), publicKey, Buffer.from(signed.signature.value, "base64url"));
+    expect(check(signed.signed_content)).toBe(true);
+    expect(check(signed.signed_content.replace('"total":200000', '"total":100000'))).toBe(false);
+
+    // Someone changes the amount in the database: the receipt no longer checks, and says so.
+    await stack.sql`update receipts set total = total - 100000 where payment_id = ${payment.payment_id}`;
+    try {
+      const page = await (await fetch(href)).text();
+      expect(page).toMatch(/data-testid="signature" data-status="invalid"/);
+      expect(page).toContain("KHÔNG hợp lệ");
+      expect(((await (await fetch(`${href}/signature`)).json()) as { status: string }).status).toBe(
+        "invalid",
+      );
+    } finally {
+      await stack.sql`update receipts set total = total + 100000 where payment_id = ${payment.payment_id}`;
+    }
+    expect(await (await fetch(href)).text()).toMatch(/data-status="valid"/);
+    expect((await fetch(`${stack.apiUrl}/receipts/not-a-token/signature`)).status).toBe(404);
+  });
+
   it("answers 404 to an altered receipt link, and gives no link before the payment is paid", async () => {
     const paid = await paidPayment(stack);
     const href = (await paymentOf(paid.payment_id))._links.receipt!.href;
@@ -196,7 +244,7 @@ describe("e-receipts", () => {
       const outcomes = await Promise.allSettled(
         payments.map((p, i) =>
           sql.begin(async (tx) => {
-            await issueReceipt(tx, p.payment_id, issuedAt);
+            await issueReceipt(tx, p.payment_id, issuedAt, receiptSignerOf(stack.config));
             if (i % 3 === 0) throw new Error("the success's transaction broke after issuing");
           }),
         ),

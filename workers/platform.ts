@@ -1,9 +1,10 @@
-import { Redacted } from "effect";
+import { Option, Redacted } from "effect";
 import type { AppConfig } from "../config/app-config.ts";
 import { CONNECTORS } from "../connectors/index.ts";
 import type { AnyConnectorDefinition, ConnectorRuntime } from "../connectors/sdk/contract.ts";
 import { type ConnectorSet, loadConnectors } from "../connectors/sdk/load.ts";
 import type { LinkContext } from "../domain/payment-resource.ts";
+import { type ReceiptSigner, receiptSigner } from "../domain/receipt-signature.ts";
 
 /** The I/O lent to connectors in a running process. */
 export const processConnectorRuntime = (
@@ -41,3 +42,15 @@ export const linkContext = (config: AppConfig): LinkContext => ({
   publicUrl: config.publicUrl,
   secretKey: Redacted.value(config.secretKey),
 });
+
+/** The deployment's e-receipt signer; a key that is not an Ed25519 PKCS#8 PEM stops the start, named. */
+export const receiptSignerOf = (config: AppConfig): ReceiptSigner => {
+  try {
+    return receiptSigner({
+      secretKey: Redacted.value(config.secretKey),
+      signingKeyPem: Option.match(config.receiptSigningKey, { onNone: () => null, onSome: Redacted.value }),
+    });
+  } catch (error) {
+    throw new Error(`PAYGOV_RECEIPT_SIGNING_KEY: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};

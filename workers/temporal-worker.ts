@@ -20,7 +20,7 @@ import type { ConnectorSet } from "../connectors/sdk/load.ts";
 import { treasuryClientFor } from "../connectors/treasury/client.ts";
 import { connect } from "../db/client.ts";
 import { pgBossOutbox, startBoss } from "../webhooks/queue.ts";
-import { linkContext } from "./platform.ts";
+import { linkContext, receiptSignerOf } from "./platform.ts";
 import { inquiryStarter } from "./reconciliation.ts";
 import { ensureSchedules } from "./schedules.ts";
 
@@ -55,6 +55,7 @@ export const startTemporalWorker = async (
         outbox: pgBossOutbox(boss),
         links: linkContext(config),
         now: () => new Date(),
+        receiptSigner: receiptSignerOf(config),
       }),
       Layer.succeed(Connectors, connectors),
     ),

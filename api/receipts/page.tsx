@@ -1,6 +1,6 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
-import type { ReceiptContent } from "../../domain/receipt.ts";
+import type { ReceiptContent, SignatureStatus } from "../../domain/receipt.ts";
 
 // Decree 254/2026 Art. 23(2)(h): Vietnamese, with a foreign language allowed in brackets or on the line
 // below, never larger than the Vietnamese. So the page has one language, both on it.
@@ -38,11 +38,19 @@ const Shell = (props: { title: string; children: Child }) => (
   </>
 );
 
+const SIGNATURE_TEXT: Record<SignatureStatus, { vi: string; en: string }> = {
+  valid: { vi: "Hợp lệ", en: "valid" },
+  invalid: { vi: "KHÔNG hợp lệ: nội dung đã bị thay đổi sau khi ký", en: "NOT valid: changed after signing" },
+  other_key: { vi: "Ký bằng khóa khác của đơn vị", en: "signed with another key of the organisation" },
+  unsigned: { vi: "Chưa ký (lập trước khi áp dụng chữ ký số)", en: "unsigned (issued before signing began)" },
+};
+
 /** The printable e-receipt: every field of Decree 254/2026 Art. 23(2) that PayGov holds. */
 export const ReceiptPage = (props: {
   receipt: ReceiptContent;
   paymentId: string;
   connectorName: string | null;
+  signature: { status: SignatureStatus; keyId: string | null; href: string };
 }) => {
   const r = props.receipt;
   return (
@@ -177,6 +185,28 @@ export const ReceiptPage = (props: {
           <Label vi="Số tiền bằng chữ" en="Amount in words" />:{" "}
           <strong data-testid="total-words">{r.totalInWords}</strong>
         </p>
+
+        <section
+          class={`signature ${props.signature.status}`}
+          data-testid="signature"
+          data-status={props.signature.status}
+        >
+          <p>
+            <Label vi="Chữ ký số của đơn vị thu" en="Digital signature of the collecting organisation" />:{" "}
+            <strong>
+              <Label {...SIGNATURE_TEXT[props.signature.status]} />
+            </strong>
+          </p>
+          {props.signature.keyId ? (
+            <p>
+              {`Ký bởi ${r.issuer.name} · Ed25519 · mã khóa ${props.signature.keyId}`}{" "}
+              <span class="en">
+                (<a href={props.signature.href}>nội dung đã ký / signed content</a>,{" "}
+                <a href="/receipts/keys.json">khóa công khai / public key</a>)
+              </span>
+            </p>
+          ) : null}
+        </section>
 
         <p class="note">
           {`Biên lai điện tử lập trên PayGov lúc ${r.issueDate.time}, ${r.issueDate.vi.toLowerCase()}, khi khoản thanh toán được ghi nhận. Mã thanh toán: ${props.paymentId}.`}{" "}

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import { findReceipt } from "../../db/receipts.ts";
-import { openReceiptToken, receiptContent } from "../../domain/receipt.ts";
+import { openReceiptToken, receiptContent, signatureStatus, signedContentOf } from "../../domain/receipt.ts";
+import { canonicalReceipt } from "../../domain/receipt-signature.ts";
 import type { ApiDeps } from "../deps.ts";
 import { readOnlyPageHeaders } from "../middleware/read-only-page.ts";
 import { ReceiptNotFoundPage, ReceiptPage } from "./page.tsx";
@@ -25,6 +26,30 @@ export const receiptRoutes = (deps: ApiDeps) => {
     return c.body(STYLES);
   });
 
+  // The public key receipts are signed with, for anyone to check them (JWK set).
+  app.get("/receipts/keys.json", (c) => c.json(deps.receiptSigner.keySet()));
+
+  // What was signed, and the signature, for a check outside PayGov.
+  app.get("/receipts/:token/signature", async (c) => {
+    const paymentId = openReceiptToken(deps.links.secretKey, c.req.param("token"));
+    const receipt = paymentId === null ? null : await findReceipt(deps.sql, paymentId);
+    if (receipt === null) return c.json({ code: "not_found", description: "No such receipt" }, 404);
+    return c.json({
+      payment_id: receipt.paymentId,
+      status: signatureStatus(receipt, deps.receiptSigner),
+      signed_content: canonicalReceipt(signedContentOf(receipt)),
+      signature:
+        receipt.signature === null
+          ? null
+          : {
+              algorithm: receipt.signature.algorithm,
+              key_id: receipt.signature.keyId,
+              value: receipt.signature.value,
+            },
+      keys_url: `${deps.links.publicUrl}/receipts/keys.json`,
+    });
+  });
+
   app.get("/receipts/:token", async (c) => {
     const paymentId = openReceiptToken(deps.links.secretKey, c.req.param("token"));
     const receipt = paymentId === null ? null : await findReceipt(deps.sql, paymentId);
@@ -35,6 +60,11 @@ export const receiptRoutes = (deps: ApiDeps) => {
         receipt={receiptContent(receipt)}
         paymentId={receipt.paymentId}
         connectorName={connector?.definition.display.name.vi ?? receipt.connector}
+        signature={{
+          status: signatureStatus(receipt, deps.receiptSigner),
+          keyId: receipt.signature?.keyId ?? null,
+          href: `/receipts/${c.req.param("token")}/signature`,
+        }}
       />,
     );
   });
