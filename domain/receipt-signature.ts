@@ -15,21 +15,22 @@ import {
   sign,
   verify,
 } from "node:crypto";
-import type { ReceiptItem } from "./receipt.ts";
+import type { ReceiptRecord } from "./receipt.ts";
 
 /** What the signature covers: every mandatory field of the receipt, and the payment it is for. */
-export interface SignedReceiptContent {
-  readonly paymentId: string;
-  readonly templateSymbol: string;
-  readonly series: string;
-  readonly number: number;
-  readonly issuedAt: Date;
-  readonly issuerName: string;
-  readonly issuerTaxId: string | null;
-  readonly payer: { readonly name: string; readonly id_number?: string };
-  readonly items: ReadonlyArray<ReceiptItem>;
-  readonly total: number;
-}
+export type SignedReceiptContent = Pick<
+  ReceiptRecord,
+  | "paymentId"
+  | "templateSymbol"
+  | "series"
+  | "number"
+  | "issuedAt"
+  | "issuerName"
+  | "issuerTaxId"
+  | "payer"
+  | "items"
+  | "total"
+>;
 
 /** The one spelling signed: fixed key order, ISO time, integers as digits. */
 export const canonicalReceipt = (r: SignedReceiptContent): string =>
