@@ -364,6 +364,16 @@ describe("settlement with the State Treasury", () => {
     expect(html).toContain("Bốn trăm năm mươi chín nghìn chín trăm chín mươi chín đồng");
     expect(html).toContain("459.999");
     expect(html).toContain(run!.documents[0]!.credit_advice!.advice_no);
+    // The page's CSV link works from the browser as it is: HTTP Basic, no bearer key.
+    const csvHref = `/ops/settlements/${run!.settlement_id}/statement.csv`;
+    expect(html).toContain(`href="${csvHref}"`);
+    const csv = await fetch(`${stack.apiUrl}${csvHref}`, { headers: { authorization: basic } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(await csv.text()).toBe(
+      await (await stack.ops(`/v1/ops/settlements/${run!.settlement_id}/statement.csv`)).text(),
+    );
+    expect((await fetch(`${stack.apiUrl}${csvHref}`)).status).toBe(401);
 
     const index = await fetch(`${stack.apiUrl}/ops/settlements`, { headers: { authorization: basic } });
     expect(await index.text()).toContain(`/ops/settlements/${run!.settlement_id}`);

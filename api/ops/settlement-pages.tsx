@@ -17,6 +17,7 @@ import type { ApiDeps } from "../deps.ts";
 import { readOnlyPageHeaders } from "../middleware/read-only-page.ts";
 import { opsPageAuth } from "./page-auth.ts";
 import { Label, Shell as PageShell } from "./page-shell.tsx";
+import { statementCsvResponse } from "./settlements.ts";
 
 const STYLES = readFileSync(new URL("./settlement.css", import.meta.url), "utf8");
 
@@ -408,7 +409,7 @@ const SettlementPage = (props: {
         <span class="en">
           (Use the browser's Print command to print the statement and the payment slips.)
         </span>{" "}
-        <a href={`/v1/ops/settlements/${s.id}/statement.csv`}>statement.csv</a>
+        <a href={`/ops/settlements/${s.id}/statement.csv`}>statement.csv</a>
       </p>
       <section class="sheet">
         <h1>
@@ -469,6 +470,13 @@ export const opsSettlementPages = (deps: ApiDeps) => {
   app.get("/settlements", async (c) =>
     c.html(<SettlementListPage runs={await listSettlements(deps.sql, { limit: 200 })} />),
   );
+
+  // The same CSV as the ops API's, behind the pages' HTTP Basic: a browser follows the link as it is.
+  app.get("/settlements/:id/statement.csv", async (c) => {
+    const settlement = await findSettlement(deps.sql, c.req.param("id"));
+    if (settlement === null) return c.text("No such settlement", 404);
+    return statementCsvResponse(c, settlement, await listDocuments(deps.sql, settlement.id));
+  });
 
   app.get("/settlements/:id", async (c) => {
     const settlement = await findSettlement(deps.sql, c.req.param("id"));

@@ -1,12 +1,15 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from "@temporalio/client";
 import { Schema } from "effect";
+import type { Context } from "hono";
 import { Hono } from "hono";
 import {
   findSettlement,
   listDocuments,
   listSettlements,
   resolveMismatch,
+  type SettlementRecord,
   TREASURY_RESOLUTIONS,
+  type TreasuryDocumentRecord,
 } from "../../db/settlement.ts";
 import { newPaymentId } from "../../domain/ids.ts";
 import { vietnamBusinessDate } from "../../domain/vietnam-time.ts";
@@ -43,6 +46,20 @@ const MismatchResolution = Schema.Struct({
 });
 
 const START_TIMEOUT_MS = 15_000;
+
+/** The statement as a CSV download, for the ops API and the ops page alike. */
+export const statementCsvResponse = (
+  c: Context,
+  settlement: SettlementRecord,
+  documents: ReadonlyArray<TreasuryDocumentRecord>,
+): Response => {
+  c.header("Content-Type", "text/csv; charset=utf-8");
+  c.header(
+    "Content-Disposition",
+    `attachment; filename="settlement-${settlement.businessDate}-${settlement.id}.csv"`,
+  );
+  return c.body(statementCsv(settlement, documents));
+};
 
 /**
  * Settlement (quyết toán) with the State Treasury: start a run for a business date, follow it, read its
@@ -153,12 +170,7 @@ export const opsSettlementRoutes = (deps: ApiDeps) => {
 
   app.get("/settlements/:id/statement.csv", async (c) => {
     const { settlement, documents } = await load(c.req.param("id"));
-    c.header("Content-Type", "text/csv; charset=utf-8");
-    c.header(
-      "Content-Disposition",
-      `attachment; filename="settlement-${settlement.businessDate}-${settlement.id}.csv"`,
-    );
-    return c.body(statementCsv(settlement, documents));
+    return statementCsvResponse(c, settlement, documents);
   });
 
   return app;
