@@ -59,6 +59,8 @@ export const CallbackOptions = (props: {
   delayLabel: string;
   modes: Partial<Record<SimBehaviour["callback"], string>>;
   behaviour: SimBehaviour;
+  /** A simulator's own options, after the common ones. */
+  children?: Child;
 }) => (
   <fieldset>
     <legend>{props.legend}</legend>
@@ -83,5 +85,6 @@ export const CallbackOptions = (props: {
         data-testid="sim-delay"
       />
     </label>
+    {props.children}
   </fieldset>
 );

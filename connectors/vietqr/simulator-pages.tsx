@@ -7,6 +7,7 @@
  */
 import type { Child } from "hono/jsx";
 import type { SimBehaviour } from "../sdk/simulator-kit.ts";
+import { CallbackOptions } from "../sdk/simulator-page.tsx";
 import type { VietqrTransfer } from "./protocol.ts";
 
 /** One incoming transfer as the pages list it. */
@@ -106,11 +107,11 @@ export const HomePage = (props: { basePath: string; transfers: ReadonlyArray<Tra
   </Layout>
 );
 
-const CALLBACK_MODES: Record<SimBehaviour["callback"], string> = {
+// No "reorder": a bank transfer has no browser return for the notification to come before or after.
+const NOTIFICATION_MODES: Partial<Record<SimBehaviour["callback"], string>> = {
   normal: "Gửi ngay / At once",
   duplicate: "Gửi hai lần / Twice",
   delay: "Gửi chậm / Late",
-  reorder: "Gửi chậm / Late",
   drop: "Không gửi / Never",
 };
 
@@ -163,29 +164,13 @@ export const TransferPage = (props: {
             data-testid="sim-description"
           />
         </label>
-        <fieldset>
-          <legend>Tùy chọn kiểm thử / Testing options</legend>
-          <label>
-            Thông báo cho PayGov / Notification to PayGov{" "}
-            <select name="callback" data-testid="sim-callback">
-              {(["normal", "duplicate", "delay", "drop"] as const).map((mode) => (
-                <option value={mode} selected={mode === props.behaviour.callback}>
-                  {CALLBACK_MODES[mode]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Độ trễ (giây) / Delay (seconds){" "}
-            <input
-              type="number"
-              name="delaySeconds"
-              min="0"
-              max="600"
-              value={String(props.behaviour.delayMs / 1000)}
-              data-testid="sim-delay"
-            />
-          </label>
+        <CallbackOptions
+          legend="Tùy chọn kiểm thử / Testing options"
+          callbackLabel="Thông báo cho PayGov / Notification to PayGov"
+          delayLabel="Độ trễ (giây) / Delay (seconds)"
+          modes={NOTIFICATION_MODES}
+          behaviour={props.behaviour}
+        >
           <label>
             <input
               type="checkbox"
@@ -206,7 +191,7 @@ export const TransferPage = (props: {
             />{" "}
             Ký sai khóa / Sign with a wrong key
           </label>
-        </fieldset>
+        </CallbackOptions>
         <div class="outcomes">
           <button type="submit" name="outcome" value="success" data-testid="sim-pay-success">
             Chuyển tiền / Transfer
